@@ -1,0 +1,40 @@
+package io.cfgserver.registry.client;
+
+import io.cfgserver.registry.command.Command;
+import io.cfgserver.registry.command.CommandRejectedException;
+import io.cfgserver.registry.command.CommandResult;
+import io.cfgserver.registry.topology.Cluster;
+import io.cfgserver.registry.topology.RegistryState;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What the rest of cfgserver needs from the registry. Implemented by the local Ratis peer
+ * ({@code server.RegistryPeer}); the service, activities and controller use only this.
+ */
+public interface RegistryClient {
+
+    /**
+     * Replicates a command through the leader and returns once it is applied.
+     *
+     * @throws CommandRejectedException   when the registry refused it (nothing changed)
+     * @throws RegistryUnavailableException when no leader could be reached in time
+     */
+    CommandResult submit(Command command);
+
+    /** A linearizable read: the state as of (at least) the latest commit when the call began. */
+    RegistryState read();
+
+    /** This peer's applied state, without asking the leader: may lag behind. */
+    RegistryState readLocal();
+
+    /**
+     * Waits until this peer has applied a version of {@code cluster} greater than
+     * {@code afterVersion}, or until the timeout. Returns the cluster as then known (empty if it
+     * does not exist). Versions only grow, so a newer version seen on any peer is committed.
+     */
+    Optional<Cluster> awaitVersion(String cluster, long afterVersion, Duration timeout) throws InterruptedException;
+
+    /** This peer's view of the Raft group. */
+    RegistryInfo info();
+}

@@ -1,0 +1,36 @@
+package io.cfgserver.registry.command;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/**
+ * A change to the registry. Each command is a record with a stable type name (the JSON
+ * {@code "type"} property written to the Raft log): never rename or reuse one. Times come inside
+ * the command ({@link #atMillis()}), so applying it reads no clock.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = CreateCluster.class, name = "CreateCluster"),
+    @JsonSubTypes.Type(value = DeleteCluster.class, name = "DeleteCluster"),
+    @JsonSubTypes.Type(value = AddGroup.class, name = "AddGroup"),
+    @JsonSubTypes.Type(value = RemoveGroup.class, name = "RemoveGroup"),
+    @JsonSubTypes.Type(value = AddReplica.class, name = "AddReplica"),
+    @JsonSubTypes.Type(value = RemoveReplica.class, name = "RemoveReplica"),
+    @JsonSubTypes.Type(value = AddProxy.class, name = "AddProxy"),
+    @JsonSubTypes.Type(value = RemoveProxy.class, name = "RemoveProxy"),
+    @JsonSubTypes.Type(value = SetPolicy.class, name = "SetPolicy"),
+    @JsonSubTypes.Type(value = AssignSlots.class, name = "AssignSlots"),
+    @JsonSubTypes.Type(value = BeginJob.class, name = "BeginJob"),
+    @JsonSubTypes.Type(value = UpdateJob.class, name = "UpdateJob"),
+    @JsonSubTypes.Type(value = RecordEvent.class, name = "RecordEvent"),
+})
+public sealed interface Command
+        permits CreateCluster, DeleteCluster, AddGroup, RemoveGroup, AddReplica, RemoveReplica,
+                AddProxy, RemoveProxy, SetPolicy, AssignSlots, BeginJob, UpdateJob, RecordEvent {
+
+    /** When the command was issued, by the issuer's clock. */
+    long atMillis();
+
+    /** The cluster the command is about. */
+    String cluster();
+}

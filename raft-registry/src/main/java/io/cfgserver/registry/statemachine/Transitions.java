@@ -1,0 +1,436 @@
+package io.cfgserver.registry.statemachine;
+
+import io.cfgserver.registry.command.AddGroup;
+import io.cfgserver.registry.command.AddProxy;
+import io.cfgserver.registry.command.AddReplica;
+import io.cfgserver.registry.command.AssignSlots;
+import io.cfgserver.registry.command.BeginJob;
+import io.cfgserver.registry.command.Command;
+import io.cfgserver.registry.command.CommandRejectedException;
+import io.cfgserver.registry.command.CommandResult;
+import io.cfgserver.registry.command.CreateCluster;
+import io.cfgserver.registry.command.DeleteCluster;
+import io.cfgserver.registry.command.GroupSpec;
+import io.cfgserver.registry.command.ProxySpec;
+import io.cfgserver.registry.command.RecordEvent;
+import io.cfgserver.registry.command.RejectCode;
+import io.cfgserver.registry.command.RemoveGroup;
+import io.cfgserver.registry.command.RemoveProxy;
+import io.cfgserver.registry.command.RemoveReplica;
+import io.cfgserver.registry.command.SetPolicy;
+import io.cfgserver.registry.command.UpdateJob;
+import io.cfgserver.registry.topology.Address;
+import io.cfgserver.registry.topology.Cluster;
+import io.cfgserver.registry.topology.Group;
+import io.cfgserver.registry.topology.Instance;
+import io.cfgserver.registry.topology.InvalidTopologyException;
+import io.cfgserver.registry.topology.Job;
+import io.cfgserver.registry.topology.JobState;
+import io.cfgserver.registry.topology.Policy;
+import io.cfgserver.registry.topology.Proxy;
+import io.cfgserver.registry.topology.RegistryState;
+import io.cfgserver.registry.topology.SlotMap;
+import io.cfgserver.registry.topology.SlotRange;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The registry's transition function: {@code (state, command) -> (state', result)}. Pure and
+ * deterministic: no clock, no randomness, no I/O. The state machine runs it once on the leader
+ * before a command enters the log (to refuse bad commands early) and again when the command is
+ * applied, on every peer, against the state of that moment.
+ */
+public final class Transitions {
+    static final Pattern CLUSTER_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}");
+    static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,79}");
+    static final Pattern JOB_TYPE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+    static final Pattern EVENT_TYPE = Pattern.compile("[+-][a-z][a-z0-9-]{0,62}");
+
+    /** The new state and the result a client sees. */
+    public record Outcome(RegistryState state, CommandResult result) {
+    }
+
+    private Transitions() {
+    }
+
+    public static Outcome apply(RegistryState state, Command command) {
+        if (command == null) {
+            return rejected(state, RejectCode.INVALID, "command is missing");
+        }
+        try {
+            // One handler per command type (Java 17 has no pattern switch; the sealed interface keeps the list closed).
+            if (command instanceof CreateCluster c) {
+                return applyCreateCluster(state, c);
+            } else if (command instanceof DeleteCluster c) {
+                return applyDeleteCluster(state, c);
+            } else if (command instanceof AddGroup c) {
+                return applyAddGroup(state, c);
+            } else if (command instanceof RemoveGroup c) {
+                return applyRemoveGroup(state, c);
+            } else if (command instanceof AddReplica c) {
+                return applyAddReplica(state, c);
+            } else if (command instanceof RemoveReplica c) {
+                return applyRemoveReplica(state, c);
+            } else if (command instanceof AddProxy c) {
+                return applyAddProxy(state, c);
+            } else if (command instanceof RemoveProxy c) {
+                return applyRemoveProxy(state, c);
+            } else if (command instanceof SetPolicy c) {
+                return applySetPolicy(state, c);
+            } else if (command instanceof AssignSlots c) {
+                return applyAssignSlots(state, c);
+            } else if (command instanceof BeginJob c) {
+                return applyBeginJob(state, c);
+            } else if (command instanceof UpdateJob c) {
+                return applyUpdateJob(state, c);
+            } else if (command instanceof RecordEvent c) {
+                return applyRecordEvent(state, c);
+            }
+            throw new IllegalStateException("no handler for command type " + command.getClass().getName());
+        } catch (CommandRejectedException e) {
+            return rejected(state, e.code(), e.getMessage());
+        } catch (InvalidTopologyException e) {
+            return rejected(state, RejectCode.INVALID, e.getMessage());
+        }
+    }
+
+    // ---- clusters -------------------------------------------------------------------------
+
+    static Outcome applyCreateCluster(RegistryState s, CreateCluster c) {
+        requireName(c.cluster());
+        if (s.clusters().containsKey(c.cluster())) {
+            throw conflict("cluster-[" + c.cluster() + "] exists already: pick another name or delete it first");
+        }
+        if (c.groups().isEmpty()) {
+            throw invalid("a cluster needs at least one group: give \"groups\":[{\"id\",\"master\",\"replicas\"}]");
+        }
+        Set<Address> taken = addressesInUse(s);
+        Set<String> groupIds = new HashSet<>();
+        List<Group> groups = new ArrayList<>();
+        for (GroupSpec g : c.groups()) {
+            Group group = newGroup(g, taken);
+            if (!groupIds.add(group.id())) {
+                throw invalid("group id '" + group.id() + "' appears twice: group ids must be unique in a cluster");
+            }
+            groups.add(group);
+        }
+        List<Proxy> proxies = newProxies(c.proxies(), taken);
+        SlotMap slots = SlotMap.spread(groups.stream().map(Group::id).toList());
+        Cluster cluster = new Cluster(c.cluster(), 1, groups, slots, proxies, Policy.defaults(), c.atMillis());
+        return ok(s.withCluster(cluster)
+                .withEvent(c.cluster(), c.atMillis(), "+cluster-created", cluster.logId(),
+                        groups.size() + " groups, " + proxies.size() + " proxies"), cluster.version());
+    }
+
+    static Outcome applyDeleteCluster(RegistryState s, DeleteCluster c) {
+        Cluster cluster = cluster(s, c.cluster());
+        for (Job j : s.jobsOf(cluster.name())) {
+            if (!j.state().terminal()) {
+                throw conflict(j.logId() + " of " + cluster.logId() + " is " + j.state()
+                        + ": cancel it (POST /v1/jobs/" + j.id() + "/cancel) before deleting the cluster");
+            }
+        }
+        return ok(s.withoutCluster(cluster.name()), 0);
+    }
+
+    // ---- groups and replicas ----------------------------------------------------------------
+
+    static Outcome applyAddGroup(RegistryState s, AddGroup c) {
+        Cluster cluster = cluster(s, c.cluster());
+        if (c.group() == null) {
+            throw invalid("group is missing: give {\"id\",\"master\",\"replicas\"}");
+        }
+        Group group = newGroup(c.group(), addressesInUse(s));
+        if (cluster.group(group.id()).isPresent()) {
+            throw conflict(group.logId() + " exists already in " + cluster.logId());
+        }
+        Cluster next = cluster.plusGroup(group).bumpVersion();
+        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "+group-added", group.logId(),
+                "master " + group.master().address()), next.version());
+    }
+
+    static Outcome applyRemoveGroup(RegistryState s, RemoveGroup c) {
+        Cluster cluster = cluster(s, c.cluster());
+        Group group = group(cluster, c.group());
+        Integer owned = cluster.slots().countByGroup().get(group.id());
+        if (owned != null) {
+            throw conflict(group.logId() + " still owns " + owned + " slots: move them to other groups first");
+        }
+        Cluster next = cluster.withGroups(cluster.groups().stream().filter(g -> !g.id().equals(group.id())).toList())
+                .bumpVersion();
+        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "-group-removed", group.logId(), ""),
+                next.version());
+    }
+
+    static Outcome applyAddReplica(RegistryState s, AddReplica c) {
+        Cluster cluster = cluster(s, c.cluster());
+        Group group = group(cluster, c.group());
+        Address address = required(c.address(), "address");
+        if (addressesInUse(s).contains(address)) {
+            throw conflict(address.logId() + " is already registered (as an instance or a proxy): one address, one role");
+        }
+        int priority = c.priority() == null ? Instance.DEFAULT_PRIORITY : c.priority();
+        Instance replica = new Instance(address, priority, blankToNull(c.region()), false);
+        Cluster next = cluster.mapGroup(group.id(), g -> g.plusReplica(replica)).bumpVersion();
+        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "+replica-added", address.logId(),
+                "of " + group.logId()), next.version());
+    }
+
+    static Outcome applyRemoveReplica(RegistryState s, RemoveReplica c) {
+        Cluster cluster = cluster(s, c.cluster());
+        Group group = group(cluster, c.group());
+        Address address = required(c.address(), "address");
+        if (group.replica(address).isEmpty()) {
+            if (group.master().address().equals(address)) {
+                throw conflict(address.logId() + " is the master of " + group.logId()
+                        + ": switch over to a replica first, then remove it");
+            }
+            throw notFound(address.logId() + " is not a replica of " + group.logId());
+        }
+        Cluster next = cluster.mapGroup(group.id(), g -> g.minusReplica(address)).bumpVersion();
+        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "-replica-removed", address.logId(),
+                "of " + group.logId()), next.version());
+    }
+
+    // ---- proxies ----------------------------------------------------------------------------
+
+    static Outcome applyAddProxy(RegistryState s, AddProxy c) {
+        Cluster cluster = cluster(s, c.cluster());
+        if (c.proxy() == null) {
+            throw invalid("proxy is missing: give {\"id\",\"listen\":\"host:port\"}");
+        }
+        Proxy proxy = newProxies(List.of(c.proxy()), addressesInUse(s)).get(0);
+        if (cluster.proxy(proxy.id()).isPresent()) {
+            throw conflict(proxy.logId() + " exists already in " + cluster.logId());
+        }
+        List<Proxy> proxies = new ArrayList<>(cluster.proxies());
+        proxies.add(proxy);
+        Cluster next = cluster.withProxies(proxies).bumpVersion();
+        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "+proxy-added", proxy.logId(),
+                "listen " + proxy.listen()), next.version());
+    }
+
+    static Outcome applyRemoveProxy(RegistryState s, RemoveProxy c) {
+        Cluster cluster = cluster(s, c.cluster());
+        Proxy proxy = cluster.proxy(c.proxy())
+                .orElseThrow(() -> notFound("proxy-[" + c.proxy() + "] is not in " + cluster.logId()));
+        Cluster next = cluster.withProxies(cluster.proxies().stream().filter(p -> p != proxy).toList()).bumpVersion();
+        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "-proxy-removed", proxy.logId(), ""),
+                next.version());
+    }
+
+    // ---- policy and slots -------------------------------------------------------------------
+
+    static Outcome applySetPolicy(RegistryState s, SetPolicy c) {
+        Cluster cluster = cluster(s, c.cluster());
+        Policy policy = required(c.policy(), "policy");
+        List<String> problems = policy.problems();
+        if (!problems.isEmpty()) {
+            throw invalid("policy is invalid: " + String.join("; ", problems));
+        }
+        Cluster next = cluster.withPolicy(policy);
+        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "+policy-changed", cluster.logId(),
+                ""), next.version());
+    }
+
+    static Outcome applyAssignSlots(RegistryState s, AssignSlots c) {
+        Cluster cluster = cluster(s, c.cluster());
+        SlotMap map = SlotMap.of(c.ranges());
+        for (SlotRange r : map.runs()) {
+            if (cluster.group(r.group()).isEmpty()) {
+                throw notFound("slot range " + r.from() + ".." + r.to() + " names group-[" + r.group()
+                        + "], which is not in " + cluster.logId());
+            }
+        }
+        if (map.equals(cluster.slots())) {
+            return ok(s, cluster.version());
+        }
+        Cluster next = cluster.withSlots(map).bumpVersion();
+        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "+slots-assigned", cluster.logId(),
+                map.runs().size() + " runs, version " + next.version()), next.version());
+    }
+
+    // ---- jobs and events --------------------------------------------------------------------
+
+    static Outcome applyBeginJob(RegistryState s, BeginJob c) {
+        Cluster cluster = cluster(s, c.cluster());
+        if (c.job() == null || !JOB_ID.matcher(c.job()).matches()) {
+            throw invalid("job id '" + c.job() + "' must be 1-80 letters, digits, '.', '_' or '-'");
+        }
+        if (c.jobType() == null || !JOB_TYPE.matcher(c.jobType()).matches()) {
+            throw invalid("job type '" + c.jobType() + "' must be lowercase letters, digits and '-'");
+        }
+        if (s.jobs().containsKey(c.job())) {
+            throw conflict("job-[" + c.job() + "] exists already");
+        }
+        if (c.changesTopology()) {
+            for (Job other : s.jobsOf(cluster.name())) {
+                if (!other.state().terminal() && other.changesTopology()) {
+                    throw conflict(other.logId() + " (" + other.type() + ") is still " + other.state() + " on "
+                            + cluster.logId() + ": one topology-changing job per cluster at a time; wait for it or cancel it");
+                }
+            }
+        }
+        Job job = new Job(c.job(), cluster.name(), c.jobType(), c.workflowId(), c.params(), c.changesTopology(),
+                JobState.RUNNING, "",
+                c.atMillis(), c.atMillis());
+        return ok(s.withJob(job).withEvent(cluster.name(), c.atMillis(), "+job-start", job.logId(), job.type()),
+                cluster.version());
+    }
+
+    static Outcome applyUpdateJob(RegistryState s, UpdateJob c) {
+        Job job = s.job(c.job()).orElseThrow(() -> notFound("job-[" + c.job() + "] does not exist"));
+        JobState state = required(c.state(), "state");
+        if (job.state().terminal()) {
+            if (job.state() == state) {
+                return ok(s, versionOf(s, job.cluster()));
+            }
+            throw conflict(job.logId() + " has finished as " + job.state() + " and cannot become " + state);
+        }
+        Job next = job.with(state, c.message() == null ? "" : c.message(), c.atMillis());
+        RegistryState s2 = s.withJob(next);
+        if (state != job.state()) {
+            s2 = s2.withEvent(job.cluster(), c.atMillis(), jobEventType(state), job.logId(),
+                    job.type() + (next.message().isEmpty() ? "" : ": " + next.message()));
+        }
+        return ok(s2, versionOf(s, job.cluster()));
+    }
+
+    static Outcome applyRecordEvent(RegistryState s, RecordEvent c) {
+        Cluster cluster = cluster(s, c.cluster());
+        if (c.eventType() == null || !EVENT_TYPE.matcher(c.eventType()).matches()) {
+            throw invalid("event type '" + c.eventType() + "' must look like +name or -name");
+        }
+        return ok(s.withEvent(cluster.name(), c.atMillis(), c.eventType(), nullToEmpty(c.subject()),
+                nullToEmpty(c.message())), cluster.version());
+    }
+
+    private static String jobEventType(JobState state) {
+        return switch (state) {
+            case RUNNING -> "+job-resume";
+            case PAUSED -> "+job-pause";
+            case SUCCEEDED -> "+job-done";
+            case FAILED -> "-job-failed";
+            case CANCELLED -> "-job-cancelled";
+        };
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private static Group newGroup(GroupSpec g, Set<Address> taken) {
+        if (g.id() == null || !ID.matcher(g.id()).matches()) {
+            throw invalid("group id '" + g.id() + "' must be 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        if (g.master() == null) {
+            throw invalid("group-[" + g.id() + "] has no master: give \"master\":\"host:port\"");
+        }
+        List<Instance> replicas = new ArrayList<>();
+        Set<Address> inGroup = new HashSet<>();
+        inGroup.add(g.master());
+        for (Address r : g.replicas()) {
+            if (r == null) {
+                throw invalid("group-[" + g.id() + "] has an empty replica address");
+            }
+            if (!inGroup.add(r)) {
+                throw invalid(r.logId() + " appears twice in group-[" + g.id() + "]");
+            }
+            replicas.add(Instance.of(r));
+        }
+        for (Address a : inGroup) {
+            if (!taken.add(a)) {
+                throw conflict(a.logId() + " is already used by another group or proxy: an address belongs to one group");
+            }
+        }
+        return new Group(g.id(), 0, Instance.of(g.master()), replicas);
+    }
+
+    private static List<Proxy> newProxies(List<ProxySpec> specs, Set<Address> taken) {
+        List<Proxy> proxies = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (ProxySpec p : specs) {
+            if (p == null || p.id() == null || !ID.matcher(p.id()).matches()) {
+                throw invalid("proxy id '" + (p == null ? null : p.id()) + "' must be 1-32 letters, digits, '.', '_' or '-'");
+            }
+            if (p.listen() == null) {
+                throw invalid("proxy-[" + p.id() + "] has no listen address: give \"listen\":\"host:port\"");
+            }
+            if (!ids.add(p.id())) {
+                throw invalid("proxy id '" + p.id() + "' appears twice");
+            }
+            if (!taken.add(p.listen())) {
+                throw conflict("listen address " + p.listen() + " of proxy-[" + p.id() + "] is already in use by an instance or proxy");
+            }
+            proxies.add(Proxy.fresh(p.id(), p.listen()));
+        }
+        return proxies;
+    }
+
+    private static Set<Address> addressesInUse(RegistryState s) {
+        Set<Address> used = new HashSet<>();
+        for (Cluster c : s.clusters().values()) {
+            c.instances().forEach(i -> used.add(i.address()));
+            c.proxies().forEach(p -> used.add(p.listen()));
+        }
+        return used;
+    }
+
+    private static Cluster cluster(RegistryState s, String name) {
+        if (name == null || name.isBlank()) {
+            throw invalid("cluster name is missing");
+        }
+        return s.cluster(name).orElseThrow(() -> notFound("cluster-[" + name + "] does not exist: create it with POST /v1/clusters"));
+    }
+
+    private static Group group(Cluster c, String id) {
+        return c.group(id).orElseThrow(() -> notFound("group-[" + id + "] is not in " + c.logId()));
+    }
+
+    private static long versionOf(RegistryState s, String cluster) {
+        return s.cluster(cluster).map(Cluster::version).orElse(0L);
+    }
+
+    private static void requireName(String name) {
+        if (name == null || !CLUSTER_NAME.matcher(name).matches()) {
+            throw invalid("cluster name '" + name + "' must be 1-63 lowercase letters, digits, '_' or '-', starting with a letter or digit");
+        }
+    }
+
+    private static <T> T required(T value, String what) {
+        if (value == null) {
+            throw invalid(what + " is missing");
+        }
+        return value;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static Outcome ok(RegistryState s, long version) {
+        return new Outcome(s, CommandResult.ok(version));
+    }
+
+    private static Outcome rejected(RegistryState s, RejectCode code, String message) {
+        return new Outcome(s, CommandResult.rejected(code, message));
+    }
+
+    static CommandRejectedException invalid(String message) {
+        return new CommandRejectedException(RejectCode.INVALID, message);
+    }
+
+    static CommandRejectedException notFound(String message) {
+        return new CommandRejectedException(RejectCode.NOT_FOUND, message);
+    }
+
+    static CommandRejectedException conflict(String message) {
+        return new CommandRejectedException(RejectCode.CONFLICT, message);
+    }
+}

@@ -1,0 +1,77 @@
+package io.cfgserver.registry.topology;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/**
+ * One cluster: its groups, slot map, proxies and policy. {@code version} is the topology
+ * version: it grows with every change of groups, instances, slots or proxies, never with
+ * policy, acks or events.
+ */
+public record Cluster(
+        String name,
+        long version,
+        List<Group> groups,
+        SlotMap slots,
+        List<Proxy> proxies,
+        Policy policy,
+        long createdMillis) {
+
+    public Cluster {
+        groups = List.copyOf(groups);
+        proxies = List.copyOf(proxies);
+    }
+
+    public Optional<Group> group(String id) {
+        return groups.stream().filter(g -> g.id().equals(id)).findFirst();
+    }
+
+    public Optional<Proxy> proxy(String id) {
+        return proxies.stream().filter(p -> p.id().equals(id)).findFirst();
+    }
+
+    public Stream<Instance> instances() {
+        return groups.stream().flatMap(Group::instances);
+    }
+
+    public Cluster withGroups(List<Group> newGroups) {
+        return new Cluster(name, version, newGroups, slots, proxies, policy, createdMillis);
+    }
+
+    public Cluster mapGroup(String id, UnaryOperator<Group> f) {
+        return withGroups(groups.stream().map(g -> g.id().equals(id) ? f.apply(g) : g).toList());
+    }
+
+    public Cluster plusGroup(Group g) {
+        List<Group> list = new ArrayList<>(groups);
+        list.add(g);
+        return withGroups(list);
+    }
+
+    public Cluster withSlots(SlotMap newSlots) {
+        return new Cluster(name, version, groups, newSlots, proxies, policy, createdMillis);
+    }
+
+    public Cluster withProxies(List<Proxy> newProxies) {
+        return new Cluster(name, version, groups, slots, newProxies, policy, createdMillis);
+    }
+
+    public Cluster mapProxy(String id, UnaryOperator<Proxy> f) {
+        return withProxies(proxies.stream().map(p -> p.id().equals(id) ? f.apply(p) : p).toList());
+    }
+
+    public Cluster withPolicy(Policy newPolicy) {
+        return new Cluster(name, version, groups, slots, proxies, newPolicy, createdMillis);
+    }
+
+    public Cluster bumpVersion() {
+        return new Cluster(name, version + 1, groups, slots, proxies, policy, createdMillis);
+    }
+
+    public String logId() {
+        return "cluster-[" + name + "]";
+    }
+}

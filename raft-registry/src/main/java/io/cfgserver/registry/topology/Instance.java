@@ -1,0 +1,29 @@
+package io.cfgserver.registry.topology;
+
+/**
+ * One redis-server of a group.
+ *
+ * @param priority promotion priority; 0 means never promote (as Redis' replica-priority)
+ * @param region   optional region (null when regions are not used)
+ * @param banned   a banned replica is never promoted until re-admitted
+ */
+public record Instance(Address address, int priority, String region, boolean banned) {
+    public static final int DEFAULT_PRIORITY = 100;
+
+    public Instance {
+        if (address == null) {
+            throw new InvalidTopologyException("instance address is missing");
+        }
+        if (priority < 0) {
+            throw new InvalidTopologyException("priority of " + address.logId() + " must be >= 0, got " + priority);
+        }
+    }
+
+    public static Instance of(Address address) {
+        return new Instance(address, DEFAULT_PRIORITY, null, false);
+    }
+
+    public Instance withBanned(boolean value) {
+        return new Instance(address, priority, region, value);
+    }
+}
