@@ -1,0 +1,265 @@
+package io.cfgserver.registry.statemachine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cfgserver.registry.Json;
+import io.cfgserver.registry.command.AddGroup;
+import io.cfgserver.registry.command.AddProxy;
+import io.cfgserver.registry.command.AddReplica;
+import io.cfgserver.registry.command.AssignSlots;
+import io.cfgserver.registry.command.BeginJob;
+import io.cfgserver.registry.command.Command;
+import io.cfgserver.registry.command.CreateCluster;
+import io.cfgserver.registry.command.DeleteCluster;
+import io.cfgserver.registry.command.GroupSpec;
+import io.cfgserver.registry.command.ProxySpec;
+import io.cfgserver.registry.command.RecordEvent;
+import io.cfgserver.registry.command.RejectCode;
+import io.cfgserver.registry.command.RemoveGroup;
+import io.cfgserver.registry.command.RemoveProxy;
+import io.cfgserver.registry.command.RemoveReplica;
+import io.cfgserver.registry.command.SetPolicy;
+import io.cfgserver.registry.command.UpdateJob;
+import io.cfgserver.registry.statemachine.Transitions.Outcome;
+import io.cfgserver.registry.topology.Address;
+import io.cfgserver.registry.topology.Cluster;
+import io.cfgserver.registry.topology.JobState;
+import io.cfgserver.registry.topology.Policy;
+import io.cfgserver.registry.topology.RegistryState;
+import io.cfgserver.registry.topology.SlotRange;
+import io.cfgserver.registry.topology.Slots;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TransitionsTest {
+    static final long T = 1_700_000_000_000L;
+
+    static Address a(String s) {
+        return Address.parse(s);
+    }
+
+    static GroupSpec g(String id, String master, String... replicas) {
+        return new GroupSpec(id, a(master), java.util.Arrays.stream(replicas).map(Address::parse).toList());
+    }
+
+    static RegistryState demo() {
+        return ok(RegistryState.empty(), new CreateCluster("demo",
+                List.of(g("g1", "127.0.0.1:7001", "127.0.0.1:7002"), g("g2", "127.0.0.1:7011", "127.0.0.1:7012"),
+                        g("g3", "127.0.0.1:7021")),
+                List.of(new ProxySpec("p1", a("127.0.0.1:22121"))), T));
+    }
+
+    static RegistryState ok(RegistryState s, Command c) {
+        Outcome o = Transitions.apply(s, c);
+        assertThat(o.result().ok()).as("result of %s: %s", c, o.result().message()).isTrue();
+        return o.state();
+    }
+
+    static void rejects(RegistryState s, Command c, RejectCode code, String messagePart) {
+        Outcome o = Transitions.apply(s, c);
+        assertThat(o.result().ok()).as("%s should be rejected", c).isFalse();
+        assertThat(o.result().code()).isEqualTo(code);
+        assertThat(o.result().message()).contains(messagePart);
+        assertThat(o.state()).as("a rejected command changes nothing").isSameAs(s);
+    }
+
+    @Test
+    void createsClusterWithSlotsSpreadInContiguousNearEqualRanges() {
+        Cluster c = demo().cluster("demo").orElseThrow();
+        assertThat(c.version()).isEqualTo(1);
+        assertThat(c.slots().runs()).containsExactly(new SlotRange(0, 340, "g1"), new SlotRange(341, 681, "g2"),
+                new SlotRange(682, 1023, "g3"));
+        assertThat(c.groups()).extracting(gr -> gr.master().address().toString())
+                .containsExactly("127.0.0.1:7001", "127.0.0.1:7011", "127.0.0.1:7021");
+        assertThat(c.proxies()).singleElement().satisfies(p -> assertThat(p.servedVersion()).isZero());
+        assertThat(demo().events("demo")).extracting(e -> e.type()).containsExactly("+cluster-created");
+    }
+
+    @Test
+    void rejectsBadClusters() {
+        RegistryState s = demo();
+        rejects(s, new CreateCluster("demo", List.of(g("x", "127.0.0.1:9000")), List.of(), T), RejectCode.CONFLICT, "exists already");
+        rejects(s, new CreateCluster("Bad Name", List.of(g("x", "127.0.0.1:9000")), List.of(), T), RejectCode.INVALID, "cluster name");
+        rejects(s, new CreateCluster("c2", List.of(), List.of(), T), RejectCode.INVALID, "at least one group");
+        rejects(s, new CreateCluster("c2", List.of(new GroupSpec("x", null, List.of())), List.of(), T), RejectCode.INVALID, "no master");
+        rejects(s, new CreateCluster("c2", List.of(g("x", "127.0.0.1:7001")), List.of(), T), RejectCode.CONFLICT, "already used");
+        rejects(s, new CreateCluster("c2", List.of(g("x", "127.0.0.1:9000"), g("y", "127.0.0.1:9000")), List.of(), T),
+                RejectCode.CONFLICT, "already used");
+        rejects(s, new CreateCluster("c2", List.of(g("x", "127.0.0.1:9000"), g("x", "127.0.0.1:9001")), List.of(), T),
+                RejectCode.INVALID, "appears twice");
+        rejects(s, new CreateCluster("c2", List.of(g("x", "127.0.0.1:9000", "127.0.0.1:9000")), List.of(), T),
+                RejectCode.INVALID, "appears twice");
+        rejects(s, new CreateCluster("c2", List.of(g("x", "127.0.0.1:9000")),
+                List.of(new ProxySpec("p", a("127.0.0.1:9000"))), T), RejectCode.CONFLICT, "already in use");
+        rejects(s, new CreateCluster("c2", List.of(g("x", "127.0.0.1:9000")),
+                List.of(new ProxySpec("p", a("127.0.0.1:9100")), new ProxySpec("p", a("127.0.0.1:9101"))), T),
+                RejectCode.INVALID, "appears twice");
+    }
+
+    @Test
+    void deletesClusterUnlessAJobRuns() {
+        RegistryState s = ok(demo(), new BeginJob("demo", "j1", "add-replica", "j1", Map.of(), true, T));
+        rejects(s, new DeleteCluster("demo", T), RejectCode.CONFLICT, "cancel it");
+        s = ok(s, new UpdateJob("demo", "j1", JobState.SUCCEEDED, "", T));
+        RegistryState gone = ok(s, new DeleteCluster("demo", T));
+        assertThat(gone.clusters()).isEmpty();
+        assertThat(gone.jobs()).isEmpty();
+        assertThat(gone.events("demo")).isEmpty();
+        rejects(gone, new DeleteCluster("demo", T), RejectCode.NOT_FOUND, "does not exist");
+    }
+
+    @Test
+    void addsAndRemovesGroups() {
+        RegistryState s = ok(demo(), new AddGroup("demo", g("g4", "127.0.0.1:7031", "127.0.0.1:7032"), T));
+        Cluster c = s.cluster("demo").orElseThrow();
+        assertThat(c.version()).isEqualTo(2);
+        assertThat(c.slots().countByGroup()).doesNotContainKey("g4");
+        rejects(s, new AddGroup("demo", g("g4", "127.0.0.1:7041"), T), RejectCode.CONFLICT, "exists already");
+        rejects(s, new AddGroup("demo", g("g5", "127.0.0.1:7031"), T), RejectCode.CONFLICT, "already used");
+        rejects(s, new AddGroup("nope", g("g5", "127.0.0.1:7041"), T), RejectCode.NOT_FOUND, "does not exist");
+        rejects(s, new RemoveGroup("demo", "g1", T), RejectCode.CONFLICT, "still owns 341 slots");
+        rejects(s, new RemoveGroup("demo", "zz", T), RejectCode.NOT_FOUND, "not in");
+        RegistryState removed = ok(s, new RemoveGroup("demo", "g4", T));
+        assertThat(removed.cluster("demo").orElseThrow().group("g4")).isEmpty();
+        assertThat(removed.cluster("demo").orElseThrow().version()).isEqualTo(3);
+        // the freed addresses can be used again
+        ok(removed, new AddGroup("demo", g("g5", "127.0.0.1:7031"), T));
+    }
+
+    @Test
+    void addsAndRemovesReplicas() {
+        RegistryState s = ok(demo(), new AddReplica("demo", "g3", a("127.0.0.1:7022"), null, "eu", T));
+        var g3 = s.cluster("demo").orElseThrow().group("g3").orElseThrow();
+        assertThat(g3.replicas()).singleElement().satisfies(r -> {
+            assertThat(r.priority()).isEqualTo(100);
+            assertThat(r.region()).isEqualTo("eu");
+            assertThat(r.banned()).isFalse();
+        });
+        rejects(s, new AddReplica("demo", "g3", a("127.0.0.1:7022"), null, null, T), RejectCode.CONFLICT, "already registered");
+        rejects(s, new AddReplica("demo", "g3", a("127.0.0.1:7001"), null, null, T), RejectCode.CONFLICT, "already registered");
+        rejects(s, new AddReplica("demo", "gx", a("127.0.0.1:7099"), null, null, T), RejectCode.NOT_FOUND, "not in");
+        rejects(s, new AddReplica("demo", "g3", a("127.0.0.1:7099"), -1, null, T), RejectCode.INVALID, "priority");
+        rejects(s, new AddReplica("demo", "g3", null, null, null, T), RejectCode.INVALID, "address is missing");
+        rejects(s, new RemoveReplica("demo", "g3", a("127.0.0.1:7021"), T), RejectCode.CONFLICT, "is the master");
+        rejects(s, new RemoveReplica("demo", "g3", a("127.0.0.1:7099"), T), RejectCode.NOT_FOUND, "not a replica");
+        RegistryState r = ok(s, new RemoveReplica("demo", "g3", a("127.0.0.1:7022"), T));
+        assertThat(r.cluster("demo").orElseThrow().group("g3").orElseThrow().replicas()).isEmpty();
+    }
+
+    @Test
+    void addsAndRemovesProxies() {
+        RegistryState s = ok(demo(), new AddProxy("demo", new ProxySpec("p2", a("127.0.0.1:22122")), T));
+        assertThat(s.cluster("demo").orElseThrow().proxies()).hasSize(2);
+        rejects(s, new AddProxy("demo", new ProxySpec("p2", a("127.0.0.1:22123")), T), RejectCode.CONFLICT, "exists already");
+        rejects(s, new AddProxy("demo", new ProxySpec("p3", a("127.0.0.1:22122")), T), RejectCode.CONFLICT, "already in use");
+        rejects(s, new AddProxy("demo", new ProxySpec("bad id!", a("127.0.0.1:22124")), T), RejectCode.INVALID, "proxy id");
+        rejects(s, new AddProxy("demo", null, T), RejectCode.INVALID, "proxy is missing");
+        rejects(s, new RemoveProxy("demo", "p9", T), RejectCode.NOT_FOUND, "not in");
+        assertThat(ok(s, new RemoveProxy("demo", "p2", T)).cluster("demo").orElseThrow().proxies()).hasSize(1);
+    }
+
+    @Test
+    void setsPolicyWithoutBumpingTheVersion() {
+        Policy off = new Policy(false, false, 5000, 1, 60_000, 0.3, 1024, 1, 10);
+        RegistryState s = ok(demo(), new SetPolicy("demo", off, T));
+        assertThat(s.cluster("demo").orElseThrow().policy()).isEqualTo(off);
+        assertThat(s.cluster("demo").orElseThrow().version()).isEqualTo(1);
+        rejects(s, new SetPolicy("demo", new Policy(true, true, 10, -1, 0, 2, -1, -1, 0), T), RejectCode.INVALID,
+                "downAfterMillis must be between");
+        rejects(s, new SetPolicy("demo", null, T), RejectCode.INVALID, "policy is missing");
+    }
+
+    @Test
+    void assignsSlotsCoveringAllSlotsExactlyOnce() {
+        RegistryState s = ok(demo(), new AssignSlots("demo", List.of(new SlotRange(0, 99, "g2"),
+                new SlotRange(100, 1000, "g1"), new SlotRange(1001, 1023, "g2")), T));
+        Cluster c = s.cluster("demo").orElseThrow();
+        assertThat(c.version()).isEqualTo(2);
+        assertThat(c.slots().owner(0)).isEqualTo("g2");
+        assertThat(c.slots().owner(500)).isEqualTo("g1");
+        assertThat(c.slots().countByGroup()).containsEntry("g2", 123).containsEntry("g1", 901).doesNotContainKey("g3");
+        // the same map again changes nothing, not even the version
+        assertThat(ok(s, new AssignSlots("demo", c.slots().runs(), T)).cluster("demo").orElseThrow().version()).isEqualTo(2);
+        rejects(s, new AssignSlots("demo", List.of(new SlotRange(0, 600, "g1"), new SlotRange(500, 1023, "g2")), T),
+                RejectCode.INVALID, "overlap");
+        rejects(s, new AssignSlots("demo", List.of(new SlotRange(0, 600, "g1")), T), RejectCode.INVALID, "incomplete");
+        rejects(s, new AssignSlots("demo", List.of(new SlotRange(0, 1024, "g1")), T), RejectCode.INVALID, "invalid");
+        rejects(s, new AssignSlots("demo", List.of(new SlotRange(5, 1, "g1")), T), RejectCode.INVALID, "invalid");
+        rejects(s, new AssignSlots("demo", List.of(new SlotRange(0, 1023, "gx")), T), RejectCode.NOT_FOUND, "group-[gx]");
+        rejects(s, new AssignSlots("demo", List.of(), T), RejectCode.INVALID, "missing");
+    }
+
+    @Test
+    void holdsOneTopologyChangingJobPerCluster() {
+        RegistryState s = ok(demo(), new BeginJob("demo", "j1", "add-replica", "j1", Map.of("group", "g1"), true, T));
+        rejects(s, new BeginJob("demo", "j2", "add-replica", "j2", Map.of(), true, T), RejectCode.CONFLICT, "one topology-changing job");
+        rejects(s, new BeginJob("demo", "j1", "add-replica", "j1", Map.of(), false, T), RejectCode.CONFLICT, "exists already");
+        rejects(s, new BeginJob("demo", "j 3", "add-replica", "j3", Map.of(), false, T), RejectCode.INVALID, "job id");
+        rejects(s, new BeginJob("demo", "j3", "Add Replica", "j3", Map.of(), false, T), RejectCode.INVALID, "job type");
+        RegistryState readOnly = ok(s, new BeginJob("demo", "j3", "config-check", "j3", Map.of(), false, T));
+        assertThat(readOnly.job("j3").orElseThrow().state()).isEqualTo(JobState.RUNNING);
+        RegistryState paused = ok(s, new UpdateJob("demo", "j1", JobState.PAUSED, "by operator", T + 1));
+        assertThat(paused.job("j1").orElseThrow().state()).isEqualTo(JobState.PAUSED);
+        RegistryState done = ok(paused, new UpdateJob("demo", "j1", JobState.SUCCEEDED, "", T + 2));
+        assertThat(done.job("j1").orElseThrow().updatedMillis()).isEqualTo(T + 2);
+        // finishing twice the same way is fine (activities retry); changing a finished job is not
+        assertThat(ok(done, new UpdateJob("demo", "j1", JobState.SUCCEEDED, "", T + 3))).isSameAs(done);
+        rejects(done, new UpdateJob("demo", "j1", JobState.FAILED, "", T), RejectCode.CONFLICT, "has finished");
+        rejects(done, new UpdateJob("demo", "nope", JobState.FAILED, "", T), RejectCode.NOT_FOUND, "does not exist");
+        // the lock is free again
+        ok(done, new BeginJob("demo", "j2", "add-replica", "j2", Map.of(), true, T));
+        assertThat(done.events("demo")).extracting(e -> e.type()).contains("+job-start", "+job-pause", "+job-done");
+    }
+
+    @Test
+    void recordsEventsInABoundedLog() {
+        RegistryState s = demo();
+        for (int i = 0; i < RegistryState.MAX_EVENTS_PER_CLUSTER + 5; i++) {
+            s = ok(s, new RecordEvent("demo", "+sdown", "instance-[127.0.0.1:7001]", "n" + i, T + i));
+        }
+        assertThat(s.events("demo")).hasSize(RegistryState.MAX_EVENTS_PER_CLUSTER);
+        assertThat(s.events("demo").get(RegistryState.MAX_EVENTS_PER_CLUSTER - 1).message())
+                .isEqualTo("n" + (RegistryState.MAX_EVENTS_PER_CLUSTER + 4));
+        assertThat(s.lastEventSeq()).isEqualTo(RegistryState.MAX_EVENTS_PER_CLUSTER + 6);
+        rejects(s, new RecordEvent("demo", "sdown", "x", "", T), RejectCode.INVALID, "+name or -name");
+        rejects(s, new RecordEvent("nope", "+sdown", "x", "", T), RejectCode.NOT_FOUND, "does not exist");
+    }
+
+    @Test
+    void rejectsAMissingCommand() {
+        Outcome o = Transitions.apply(RegistryState.empty(), null);
+        assertThat(o.result().code()).isEqualTo(RejectCode.INVALID);
+    }
+
+    @Test
+    void commandsAndStateRoundTripThroughJson() {
+        List<Command> commands = List.of(
+                new CreateCluster("demo", List.of(g("g1", "127.0.0.1:7001", "127.0.0.1:7002")),
+                        List.of(new ProxySpec("p1", a("127.0.0.1:22121"))), T),
+                new AddReplica("demo", "g1", a("127.0.0.1:7003"), 5, "eu", T),
+                new AssignSlots("demo", List.of(new SlotRange(0, 1023, "g1")), T),
+                new BeginJob("demo", "j1", "add-replica", "j1", Map.of("group", "g1"), true, T),
+                new UpdateJob("demo", "j1", JobState.FAILED, "x", T),
+                new SetPolicy("demo", Policy.defaults(), T));
+        for (Command c : commands) {
+            byte[] bytes = Json.write(c);
+            assertThat(new String(bytes)).contains("\"type\":\"" + c.getClass().getSimpleName() + "\"");
+            assertThat(Json.read(bytes, Command.class)).isEqualTo(c);
+        }
+        RegistryState s = ok(ok(demo(), new BeginJob("demo", "j1", "add-replica", "j1", Map.of("k", "v"), true, T)),
+                new AssignSlots("demo", List.of(new SlotRange(0, 9, "g2"), new SlotRange(10, 1023, "g1")), T));
+        assertThat(Json.read(Json.write(s), RegistryState.class)).isEqualTo(s);
+    }
+
+    @Test
+    void slotFunctionUsesTheHashTagWhenItIsNonEmpty() {
+        assertThat(Slots.slot("{user1000}.following")).isEqualTo(Slots.slot("user1000"));
+        assertThat(Slots.slot("foo{}{bar}")).isEqualTo(Slots.slot("foo{}{bar}".getBytes()));
+        assertThat(Slots.slot("foo{}{bar}")).isNotEqualTo(Slots.slot("bar"));
+        assertThat(Slots.slot("foo{bar}{zap}")).isEqualTo(Slots.slot("bar"));
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update("hello".getBytes());
+        assertThat(Slots.slot("hello")).isEqualTo((int) (crc.getValue() % 1024));
+    }
+}

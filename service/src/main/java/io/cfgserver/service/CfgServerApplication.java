@@ -1,0 +1,129 @@
+package io.cfgserver.service;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import io.cfgserver.activities.redis.RedisActivitiesImpl;
+import io.cfgserver.registry.client.RegistryInfo;
+import io.cfgserver.registry.server.PeerConfig;
+import io.cfgserver.registry.server.RegistryPeer;
+import io.cfgserver.service.api.AuthFilter;
+import io.cfgserver.service.api.ClustersResource;
+import io.cfgserver.service.api.ErrorMappers;
+import io.cfgserver.service.api.GroupsResource;
+import io.cfgserver.service.api.JobsResource;
+import io.cfgserver.service.api.PolicyResource;
+import io.cfgserver.service.api.ProxiesResource;
+import io.cfgserver.service.api.RegistryAdmin;
+import io.cfgserver.service.api.RegistryResource;
+import io.cfgserver.service.api.RequestLimits;
+import io.cfgserver.service.api.SlotsResource;
+import io.cfgserver.service.config.CfgServerConfiguration;
+import io.cfgserver.service.config.RegistryConfig;
+import io.cfgserver.service.health.RegistryHealthCheck;
+import io.cfgserver.service.health.TemporalHealthCheck;
+import io.cfgserver.service.jobs.JobService;
+import io.cfgserver.service.temporal.TemporalConnector;
+import io.cfgserver.workflows.Jobs;
+import io.cfgserver.workflows.WorkerRegistration;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.server.AbstractServerFactory;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.lifecycle.Managed;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * cfgserver: one registry peer, the REST API and a Temporal worker in one process.
+ * {@code java -jar cfgserver.jar server config.yml}.
+ */
+public class CfgServerApplication extends Application<CfgServerConfiguration> {
+    private static final Logger LOG = LoggerFactory.getLogger(CfgServerApplication.class);
+
+    public static void main(String[] args) throws Exception {
+        new CfgServerApplication().run(args);
+    }
+
+    @Override
+    public String getName() {
+        return "cfgserver";
+    }
+
+    @Override
+    public void initialize(Bootstrap<CfgServerConfiguration> bootstrap) {
+        bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
+                bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+    }
+
+    @Override
+    public void run(CfgServerConfiguration config, Environment env) throws Exception {
+        // Our own mappers answer every error as JSON with a message that says what to fix.
+        if (config.getServerFactory() instanceof AbstractServerFactory f) {
+            f.setRegisterDefaultExceptionMappers(false);
+        }
+        env.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS);
+
+        Clock clock = Clock.systemUTC();
+        RegistryPeer peer = RegistryPeer.start(peerConfig(config.registry));
+        env.lifecycle().manage(new Managed() {
+            @Override
+            public void stop() throws Exception {
+                peer.close();
+            }
+        });
+
+        TemporalConnector temporal = new TemporalConnector(config.temporal, Jobs.SEARCH_ATTRIBUTES,
+                worker -> WorkerRegistration.register(worker, peer, new RedisActivitiesImpl()));
+        env.lifecycle().manage(temporal);
+        JobService jobs = new JobService(peer, temporal, config.temporal.taskQueue, clock);
+
+        RegistryAdmin admin = new RegistryAdmin() {
+            @Override
+            public RegistryInfo info() {
+                return peer.info();
+            }
+
+            @Override
+            public void setPeers(List<RegistryInfo.PeerInfo> peers) {
+                peer.setPeers(peers);
+            }
+        };
+
+        env.jersey().register(new RequestLimits());
+        if (config.auth.token == null || config.auth.token.isBlank()) {
+            LOG.warn("auth.token is empty: the API accepts state-changing requests from anyone who can reach it");
+        } else {
+            env.jersey().register(new AuthFilter(config.auth.token));
+        }
+        for (Object mapper : ErrorMappers.all()) {
+            env.jersey().register(mapper);
+        }
+        env.jersey().register(new ClustersResource(peer, clock));
+        env.jersey().register(new GroupsResource(peer, clock));
+        env.jersey().register(new ProxiesResource(peer, clock));
+        env.jersey().register(new PolicyResource(peer, clock));
+        env.jersey().register(new SlotsResource(peer, clock));
+        env.jersey().register(new JobsResource(jobs));
+        env.jersey().register(new RegistryResource(admin));
+
+        env.healthChecks().register("registry", new RegistryHealthCheck(peer));
+        env.healthChecks().register("temporal", new TemporalHealthCheck(temporal));
+    }
+
+    static PeerConfig peerConfig(RegistryConfig r) {
+        List<RegistryInfo.PeerInfo> peers = r.peers.stream()
+                .map(p -> new RegistryInfo.PeerInfo(p.id, p.address)).toList();
+        return PeerConfig.builder(r.peerId, peers, Path.of(r.dataDir))
+                .electionTimeout(r.electionTimeoutMin.toJavaDuration(), r.electionTimeoutMax.toJavaDuration())
+                .snapshotThreshold(r.snapshotThreshold)
+                .requestTimeout(r.requestTimeout.toJavaDuration())
+                .build();
+    }
+}

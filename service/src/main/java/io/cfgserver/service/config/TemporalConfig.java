@@ -1,0 +1,24 @@
+package io.cfgserver.service.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.validation.constraints.NotEmpty;
+
+/** The {@code temporal:} section: where the Temporal service is and which queue this worker polls. */
+public class TemporalConfig {
+    /** host:port of the Temporal frontend. */
+    @NotEmpty
+    @JsonProperty
+    public String target = "127.0.0.1:7233";
+
+    @NotEmpty
+    @JsonProperty
+    public String namespace = "default";
+
+    @NotEmpty
+    @JsonProperty
+    public String taskQueue = "cfgserver";
+
+    /** false: run without a Temporal worker (jobs are refused). */
+    @JsonProperty
+    public boolean enabled = true;
+}

@@ -1,0 +1,199 @@
+package io.cfgserver.service.jobs;
+
+import io.cfgserver.registry.client.RegistryClient;
+import io.cfgserver.registry.command.BeginJob;
+import io.cfgserver.registry.command.UpdateJob;
+import io.cfgserver.registry.topology.Address;
+import io.cfgserver.registry.topology.Cluster;
+import io.cfgserver.registry.topology.InvalidTopologyException;
+import io.cfgserver.registry.topology.Job;
+import io.cfgserver.registry.topology.JobState;
+import io.cfgserver.registry.topology.RegistryState;
+import io.cfgserver.service.temporal.TemporalConnector;
+import io.cfgserver.workflows.Jobs;
+import io.cfgserver.workflows.replica.AddReplicaRequest;
+import io.cfgserver.workflows.replica.AddReplicaWorkflow;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowStub;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts and tracks jobs. The registry is the catalog and the lock (one topology-changing job per
+ * cluster); Temporal runs them. A job is entered in the catalog first, then its workflow is
+ * started with the job id as workflow id; if the start fails the entry is closed as FAILED.
+ */
+public final class JobService {
+    private static final Logger LOG = LoggerFactory.getLogger(JobService.class);
+    public static final Set<String> TYPES = Set.of(Jobs.ADD_REPLICA);
+
+    private final RegistryClient registry;
+    private final TemporalConnector temporal;
+    private final String taskQueue;
+    private final Clock clock;
+
+    public JobService(RegistryClient registry, TemporalConnector temporal, String taskQueue, Clock clock) {
+        this.registry = registry;
+        this.temporal = temporal;
+        this.taskQueue = taskQueue;
+        this.clock = clock;
+    }
+
+    /** A job as the API shows it: the catalog entry, plus what Temporal says when it can be asked. */
+    public record JobView(Job job, String workflowStatus, Object progress, String temporalError) {
+    }
+
+    public JobView start(String clusterName, String type, Map<String, String> params) {
+        if (type == null || type.isBlank()) {
+            throw new JobException(422, "invalid", "type is missing: one of " + TYPES);
+        }
+        if (!TYPES.contains(type)) {
+            throw new JobException(422, "invalid", "unknown job type '" + type + "': one of " + TYPES);
+        }
+        Map<String, String> p = params == null ? Map.of() : params;
+        RegistryState state = registry.read();
+        Cluster cluster = state.cluster(clusterName).orElseThrow(() -> new JobException(404, "not-found",
+                "cluster-[" + clusterName + "] does not exist: GET /v1/clusters lists them"));
+        AddReplicaRequest request = addReplica(cluster, p);
+        WorkflowClient client = temporal.client().orElseThrow(() -> new JobException(503, "temporal-unavailable",
+                "Temporal at " + temporal.target() + " is not reachable (" + temporal.lastError()
+                        + "): jobs cannot start now. The registry and failover keep working; retry when "
+                        + "/healthcheck on the admin port shows temporal healthy"));
+        String jobId = request.jobId();
+        registry.submit(new BeginJob(cluster.name(), jobId, type, jobId, new LinkedHashMap<>(p), true, clock.millis()));
+        try {
+            AddReplicaWorkflow workflow = client.newWorkflowStub(AddReplicaWorkflow.class,
+                    Jobs.workflowOptions(jobId, taskQueue, cluster.name(), type));
+            WorkflowClient.start(workflow::run, request);
+        } catch (RuntimeException e) {
+            LOG.warn("-job-start-failed {}: {}", jobId, e.toString());
+            registry.submit(new UpdateJob(cluster.name(), jobId, JobState.FAILED,
+                    "could not start the workflow: " + e.getMessage(), clock.millis()));
+            throw new JobException(503, "temporal-unavailable", "could not start the workflow of job-[" + jobId
+                    + "] on Temporal at " + temporal.target() + ": " + e.getMessage());
+        }
+        return show(jobId);
+    }
+
+    private AddReplicaRequest addReplica(Cluster cluster, Map<String, String> p) {
+        Set<String> known = Set.of("group", "address", "maxLagBytes");
+        for (String k : p.keySet()) {
+            if (!known.contains(k)) {
+                throw new JobException(422, "invalid", "unknown parameter '" + k + "' for add-replica; known: " + known);
+            }
+        }
+        String group = p.get("group");
+        if (group == null || group.isBlank()) {
+            throw new JobException(422, "invalid", "params.group is missing: which group gets the replica?");
+        }
+        if (cluster.group(group).isEmpty()) {
+            throw new JobException(404, "not-found", "group-[" + group + "] is not in " + cluster.logId());
+        }
+        Address address;
+        try {
+            address = Address.parse(p.get("address"));
+        } catch (InvalidTopologyException e) {
+            throw new JobException(422, "invalid", "params.address: " + e.getMessage());
+        }
+        boolean used = registry.readLocal().clusters().values().stream()
+                .anyMatch(c -> c.instances().anyMatch(i -> i.address().equals(address))
+                        || c.proxies().stream().anyMatch(x -> x.listen().equals(address)));
+        if (used) {
+            throw new JobException(409, "conflict", address.logId() + " is already registered: give the address of a "
+                    + "running, empty redis-server that no cluster knows yet");
+        }
+        long maxLag = 0;
+        if (p.containsKey("maxLagBytes")) {
+            try {
+                maxLag = Long.parseLong(p.get("maxLagBytes"));
+            } catch (NumberFormatException e) {
+                throw new JobException(422, "invalid", "params.maxLagBytes must be a whole number of bytes");
+            }
+            if (maxLag < 0) {
+                throw new JobException(422, "invalid", "params.maxLagBytes must be >= 0");
+            }
+        }
+        String jobId = Jobs.ADD_REPLICA + "-" + cluster.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return new AddReplicaRequest(jobId, cluster.name(), group, address.toString(), maxLag);
+    }
+
+    public List<Job> list(String cluster) {
+        RegistryState state = registry.read();
+        if (state.cluster(cluster).isEmpty()) {
+            throw new JobException(404, "not-found", "cluster-[" + cluster + "] does not exist");
+        }
+        return state.jobsOf(cluster);
+    }
+
+    public JobView show(String id) {
+        Job job = job(id);
+        return temporal.client().map(c -> describe(c, job))
+                .orElseGet(() -> new JobView(job, null, null, "Temporal unreachable: " + temporal.lastError()));
+    }
+
+    private JobView describe(WorkflowClient client, Job job) {
+        String status = null;
+        Object progress = null;
+        String error = null;
+        try {
+            DescribeWorkflowExecutionResponse d = client.getWorkflowServiceStubs().blockingStub()
+                    .withDeadlineAfter(3, TimeUnit.SECONDS)
+                    .describeWorkflowExecution(io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest
+                            .newBuilder().setNamespace(client.getOptions().getNamespace())
+                            .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder()
+                                    .setWorkflowId(job.workflowId()))
+                            .build());
+            status = d.getWorkflowExecutionInfo().getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+            WorkflowStub stub = client.newUntypedWorkflowStub(job.workflowId());
+            CompletableFuture<Map> q = CompletableFuture.supplyAsync(() -> stub.query(Jobs.PROGRESS_QUERY, Map.class));
+            progress = q.get(3, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            error = e.getMessage();
+        }
+        return new JobView(job, status, progress, error);
+    }
+
+    public JobView cancel(String id) {
+        Job job = running(id, "cancel");
+        stub(job).cancel();
+        return show(id);
+    }
+
+    public JobView pause(String id) {
+        stub(running(id, "pause")).signal(Jobs.PAUSE_SIGNAL);
+        return show(id);
+    }
+
+    public JobView resume(String id) {
+        stub(running(id, "resume")).signal(Jobs.RESUME_SIGNAL);
+        return show(id);
+    }
+
+    private Job job(String id) {
+        return registry.read().job(id).orElseThrow(() -> new JobException(404, "not-found",
+                "job-[" + id + "] does not exist: GET /v1/clusters/{name}/jobs lists a cluster's jobs"));
+    }
+
+    private Job running(String id, String action) {
+        Job job = job(id);
+        if (job.state().terminal()) {
+            throw new JobException(409, "conflict", job.logId() + " has finished as " + job.state() + ": nothing to " + action);
+        }
+        return job;
+    }
+
+    private WorkflowStub stub(Job job) {
+        WorkflowClient client = temporal.client().orElseThrow(() -> new JobException(503, "temporal-unavailable",
+                "Temporal at " + temporal.target() + " is not reachable (" + temporal.lastError() + "): retry later"));
+        return client.newUntypedWorkflowStub(job.workflowId());
+    }
+}
