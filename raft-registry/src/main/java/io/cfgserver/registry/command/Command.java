@@ -23,10 +23,11 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = BeginJob.class, name = "BeginJob"),
     @JsonSubTypes.Type(value = UpdateJob.class, name = "UpdateJob"),
     @JsonSubTypes.Type(value = RecordEvent.class, name = "RecordEvent"),
+    @JsonSubTypes.Type(value = RenewLease.class, name = "RenewLease"),
 })
 public sealed interface Command
         permits CreateCluster, DeleteCluster, AddGroup, RemoveGroup, AddReplica, RemoveReplica,
-                AddProxy, RemoveProxy, SetPolicy, AssignSlots, BeginJob, UpdateJob, RecordEvent {
+                AddProxy, RemoveProxy, SetPolicy, AssignSlots, BeginJob, UpdateJob, RecordEvent, RenewLease {
 
     /** When the command was issued, by the issuer's clock. */
     long atMillis();

@@ -17,6 +17,7 @@ import io.cfgserver.registry.command.RejectCode;
 import io.cfgserver.registry.command.RemoveGroup;
 import io.cfgserver.registry.command.RemoveProxy;
 import io.cfgserver.registry.command.RemoveReplica;
+import io.cfgserver.registry.command.RenewLease;
 import io.cfgserver.registry.command.SetPolicy;
 import io.cfgserver.registry.command.UpdateJob;
 import io.cfgserver.registry.topology.Address;
@@ -89,6 +90,8 @@ public final class Transitions {
                 return applyUpdateJob(state, c);
             } else if (command instanceof RecordEvent c) {
                 return applyRecordEvent(state, c);
+            } else if (command instanceof RenewLease c) {
+                return applyRenewLease(state, c);
             }
             throw new IllegalStateException("no handler for command type " + command.getClass().getName());
         } catch (CommandRejectedException e) {
@@ -307,6 +310,27 @@ public final class Transitions {
         }
         return ok(s.withEvent(cluster.name(), c.atMillis(), c.eventType(), nullToEmpty(c.subject()),
                 nullToEmpty(c.message())), cluster.version());
+    }
+
+    static Outcome applyRenewLease(RegistryState s, RenewLease c) {
+        Cluster cluster = cluster(s, c.cluster());
+        Proxy proxy = cluster.proxy(c.proxy())
+                .orElseThrow(() -> notFound("proxy-[" + c.proxy() + "] is not in " + cluster.logId()));
+        if (c.servedVersion() < 0 || c.servedVersion() > cluster.version()) {
+            throw invalid(proxy.logId() + " cannot serve version " + c.servedVersion() + ": " + cluster.logId()
+                    + " is at version " + cluster.version());
+        }
+        if (c.leaseEndMillis() < c.atMillis()) {
+            throw invalid("lease end " + c.leaseEndMillis() + " is before the renewal time " + c.atMillis());
+        }
+        Proxy next = new Proxy(proxy.id(), proxy.listen(), c.servedVersion(),
+                c.servedVersion() != proxy.servedVersion() ? c.atMillis() : proxy.lastAckMillis(),
+                Math.max(proxy.leaseEndMillis(), c.leaseEndMillis()));
+        RegistryState s2 = s.withCluster(cluster.mapProxy(proxy.id(), p -> next));
+        if (c.servedVersion() != proxy.servedVersion()) {
+            s2 = s2.withEvent(cluster.name(), c.atMillis(), "+proxy-ack", proxy.logId(), "version " + c.servedVersion());
+        }
+        return ok(s2, cluster.version());
     }
 
     private static String jobEventType(JobState state) {

@@ -18,6 +18,7 @@ import io.cfgserver.registry.command.RejectCode;
 import io.cfgserver.registry.command.RemoveGroup;
 import io.cfgserver.registry.command.RemoveProxy;
 import io.cfgserver.registry.command.RemoveReplica;
+import io.cfgserver.registry.command.RenewLease;
 import io.cfgserver.registry.command.SetPolicy;
 import io.cfgserver.registry.command.UpdateJob;
 import io.cfgserver.registry.statemachine.Transitions.Outcome;
@@ -224,6 +225,24 @@ class TransitionsTest {
         assertThat(s.lastEventSeq()).isEqualTo(RegistryState.MAX_EVENTS_PER_CLUSTER + 6);
         rejects(s, new RecordEvent("demo", "sdown", "x", "", T), RejectCode.INVALID, "+name or -name");
         rejects(s, new RecordEvent("nope", "+sdown", "x", "", T), RejectCode.NOT_FOUND, "does not exist");
+    }
+
+    @Test
+    void renewsLeasesAndRecordsAcksWithoutBumpingTheVersion() {
+        RegistryState s = ok(demo(), new RenewLease("demo", "p1", 1, T + 5000, T));
+        var p = s.cluster("demo").orElseThrow().proxy("p1").orElseThrow();
+        assertThat(p.servedVersion()).isEqualTo(1);
+        assertThat(p.lastAckMillis()).isEqualTo(T);
+        assertThat(p.leaseEndMillis()).isEqualTo(T + 5000);
+        assertThat(s.cluster("demo").orElseThrow().version()).isEqualTo(1);
+        // a renewal of the same version moves the lease, not the ack time; a lease never shrinks
+        RegistryState s2 = ok(s, new RenewLease("demo", "p1", 1, T + 4000, T + 100));
+        assertThat(s2.cluster("demo").orElseThrow().proxy("p1").orElseThrow().leaseEndMillis()).isEqualTo(T + 5000);
+        assertThat(s2.cluster("demo").orElseThrow().proxy("p1").orElseThrow().lastAckMillis()).isEqualTo(T);
+        assertThat(s2.events("demo")).extracting(e -> e.type()).containsOnlyOnce("+proxy-ack");
+        rejects(s, new RenewLease("demo", "p1", 2, T + 5000, T), RejectCode.INVALID, "is at version 1");
+        rejects(s, new RenewLease("demo", "p1", 1, T - 1, T), RejectCode.INVALID, "before the renewal");
+        rejects(s, new RenewLease("demo", "p9", 1, T + 1, T), RejectCode.NOT_FOUND, "not in");
     }
 
     @Test
