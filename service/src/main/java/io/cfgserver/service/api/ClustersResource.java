@@ -6,6 +6,7 @@ import io.cfgserver.registry.command.CreateCluster;
 import io.cfgserver.registry.command.DeleteCluster;
 import io.cfgserver.registry.command.GroupSpec;
 import io.cfgserver.registry.command.ProxySpec;
+import io.cfgserver.registry.command.RecordEvent;
 import io.cfgserver.registry.topology.Cluster;
 import io.cfgserver.registry.topology.Event;
 import io.cfgserver.service.api.Requests.CreateClusterBody;
@@ -117,6 +118,18 @@ public class ClustersResource {
     public Response delete(@PathParam("name") String name) {
         registry.submit(new DeleteCluster(name, clock.millis()));
         return Response.noContent().build();
+    }
+
+    /** {@code POST .../events}: agents and operators add to the event log. */
+    public record EventBody(String type, String subject, String message) {
+    }
+
+    @POST
+    @Path("/{name}/events")
+    public Response addEvent(@PathParam("name") String name, EventBody body) {
+        Requests.required(body, "{\"type\":\"+name\",\"subject\",\"message\"}");
+        registry.submit(new RecordEvent(name, body.type(), body.subject(), body.message(), clock.millis()));
+        return Response.status(201).build();
     }
 
     @GET

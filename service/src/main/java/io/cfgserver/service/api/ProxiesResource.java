@@ -4,6 +4,11 @@ import io.cfgserver.registry.client.RegistryClient;
 import io.cfgserver.registry.command.AddProxy;
 import io.cfgserver.registry.command.CommandResult;
 import io.cfgserver.registry.command.RemoveProxy;
+import io.cfgserver.registry.client.ProxyBarrier;
+import io.cfgserver.registry.command.RenewLease;
+import io.cfgserver.registry.render.NutcrackerConfig;
+import io.cfgserver.registry.render.ProxySettings;
+import io.cfgserver.registry.topology.Cluster;
 import io.cfgserver.registry.topology.Proxy;
 import io.cfgserver.service.api.Requests.ProxyBody;
 import jakarta.ws.rs.Consumes;
@@ -32,9 +37,91 @@ public class ProxiesResource {
         this.clock = clock;
     }
 
+    /** A proxy with where it stands against the cluster's current version. */
+    public record ProxyView(Proxy proxy, ProxyBarrier.Standing standing, long versionsBehind, long leaseRemainingMillis) {
+    }
+
+    /** {@code POST .../lease}: the agent's renewal and ack. */
+    public record LeaseBody(Long servedVersion, Long leaseMillis) {
+    }
+
     @GET
-    public List<Proxy> list(@PathParam("name") String name, @QueryParam("consistency") String consistency) {
-        return Reads.cluster(Reads.state(registry, consistency), name).proxies();
+    public List<ProxyView> list(@PathParam("name") String name, @QueryParam("consistency") String consistency) {
+        Cluster c = Reads.cluster(Reads.state(registry, consistency), name);
+        long now = clock.millis();
+        return c.proxies().stream().map(p -> new ProxyView(p, ProxyBarrier.standing(p, c.version(), now),
+                Math.max(0, c.version() - p.servedVersion()), Math.max(0, p.leaseEndMillis() - now))).toList();
+    }
+
+    @GET
+    @Path("/{id}/nutcracker.yml")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String nutcrackerConfig(@PathParam("name") String name, @PathParam("id") String id,
+            @QueryParam("timeoutMillis") Integer timeout, @QueryParam("serverRetryTimeoutMillis") Integer retry,
+            @QueryParam("serverFailureLimit") Integer failureLimit,
+            @QueryParam("serverConnections") Integer connections, @QueryParam("preconnect") Boolean preconnect,
+            @QueryParam("backlog") Integer backlog) {
+        Cluster c = Reads.cluster(Reads.state(registry, null), name);
+        Proxy p = c.proxy(id).orElseThrow(() -> ApiError.notFound("proxy-[" + id + "] is not in " + c.logId()));
+        ProxySettings d = ProxySettings.defaults();
+        ProxySettings settings = new ProxySettings(or(timeout, d.timeoutMillis()), or(retry, d.serverRetryTimeoutMillis()),
+                or(failureLimit, d.serverFailureLimit()), or(connections, d.serverConnections()),
+                preconnect == null ? d.preconnect() : preconnect, or(backlog, d.backlog()));
+        if (!settings.problems().isEmpty()) {
+            throw ApiError.badRequest(String.join("; ", settings.problems()));
+        }
+        return NutcrackerConfig.render(c, p.listen(), settings);
+    }
+
+    private static int or(Integer value, int fallback) {
+        return value == null ? fallback : value;
+    }
+
+    /**
+     * The agent renews its lease and acks the version its nutcracker serves. The lease end is this
+     * peer's clock plus {@code leaseMillis}, taken after the request arrived, so it is never
+     * earlier than the end the agent assumes (it counts from before it sent the request).
+     */
+    @POST
+    @Path("/{id}/lease")
+    public ProxyView renew(@PathParam("name") String name, @PathParam("id") String id, LeaseBody body) {
+        Requests.required(body, "{\"servedVersion\":N,\"leaseMillis\":N}");
+        if (body.servedVersion() == null || body.servedVersion() < 0) {
+            throw ApiError.invalid("servedVersion must be >= 0 (0: serving nothing yet)");
+        }
+        if (body.leaseMillis() == null || body.leaseMillis() < 100 || body.leaseMillis() > 600_000) {
+            throw ApiError.invalid("leaseMillis must be between 100 and 600000");
+        }
+        long now = clock.millis();
+        registry.submit(new RenewLease(name, id, body.servedVersion(), now + body.leaseMillis(), now));
+        Cluster c = Reads.cluster(registry.readLocal(), name);
+        Proxy p = c.proxy(id).orElseThrow(() -> ApiError.notFound("proxy-[" + id + "] is not in " + c.logId()));
+        long after = clock.millis();
+        return new ProxyView(p, ProxyBarrier.standing(p, c.version(), after), Math.max(0, c.version() - p.servedVersion()),
+                Math.max(0, p.leaseEndMillis() - after));
+    }
+
+    /**
+     * Waits until every proxy serves {@code version} or has let its lease run out; 504 naming the
+     * laggards otherwise.
+     */
+    @GET
+    @Path("/await")
+    public List<ProxyView> await(@PathParam("name") String name, @QueryParam("version") Long version,
+            @QueryParam("timeoutMs") Long timeoutMs) {
+        if (version == null || version < 1) {
+            throw ApiError.badRequest("version is missing: ?version=N&timeoutMs=N");
+        }
+        Reads.cluster(registry.read(), name);
+        try {
+            ProxyBarrier.await(registry, name, version, Reads.waitDuration(timeoutMs), clock);
+        } catch (ProxyBarrier.ProxiesLagException e) {
+            throw ApiError.fail(504, "proxies-lag", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiError.fail(503, "interrupted", "interrupted while waiting for proxies");
+        }
+        return list(name, "local");
     }
 
     @POST
