@@ -6,6 +6,7 @@ import io.cfgserver.activities.redis.RedisActivitiesImpl;
 import io.cfgserver.registry.client.RegistryInfo;
 import io.cfgserver.registry.server.PeerConfig;
 import io.cfgserver.registry.server.RegistryPeer;
+import io.cfgserver.service.agent.AgentCommand;
 import io.cfgserver.service.api.AuthFilter;
 import io.cfgserver.service.api.ClustersResource;
 import io.cfgserver.service.api.ErrorMappers;
@@ -58,6 +59,7 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
     public void initialize(Bootstrap<CfgServerConfiguration> bootstrap) {
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+        bootstrap.addCommand(new AgentCommand());
     }
 
     @Override

@@ -1,0 +1,73 @@
+package io.cfgserver.service.agent;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.cfgserver.registry.render.ProxySettings;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code agent.yml}: one agent beside one nutcracker. See deploy/local/agent-p1.yml. */
+public class AgentConfig {
+    /** The cluster whose pool this nutcracker serves. */
+    @NotEmpty
+    @JsonProperty
+    public String cluster;
+
+    /** This proxy's id in the cluster (its listen address comes from the registry). */
+    @NotEmpty
+    @JsonProperty
+    public String proxyId;
+
+    /** REST base URLs of the registry peers (any of them may be down), e.g. http://127.0.0.1:18081. */
+    @NotEmpty
+    @JsonProperty
+    public List<@Pattern(regexp = "https?://[^/\\s]+/?", message = "must be a base URL like http://127.0.0.1:18081") String>
+            registry = new ArrayList<>();
+
+    /** The registry's auth.token: renewals and events change state. */
+    @JsonProperty
+    public String token = "";
+
+    /** How long a lease lasts; the agent renews it about every third of that. */
+    @Min(300)
+    @Max(600_000)
+    @JsonProperty
+    public long leaseMillis = 3000;
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public NutcrackerSection nutcracker = new NutcrackerSection();
+
+    /** Pool settings rendered into every config (timeouts, connections). */
+    @NotNull
+    @JsonProperty
+    public ProxySettings settings = ProxySettings.defaults();
+
+    /** Where nutcracker is and where its files go. */
+    public static class NutcrackerSection {
+        @NotEmpty
+        @JsonProperty
+        public String binary = "/usr/sbin/nutcracker";
+
+        /** Config, log, pid and lease files live here. */
+        @NotEmpty
+        @JsonProperty
+        public String workDir;
+
+        /** nutcracker's stats port (-s); it always opens one, so give each a free port. */
+        @Min(1)
+        @Max(65535)
+        @JsonProperty
+        public int statsPort;
+
+        @Min(100)
+        @JsonProperty
+        public int statsIntervalMillis = 1000;
+    }
+}

@@ -1,0 +1,193 @@
+package io.cfgserver.service.agent;
+
+import io.cfgserver.registry.topology.Address;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One nutcracker process, run under a small watchdog shell that stops it when the lease file says
+ * the lease has ended: the proxy fences itself even if the agent is killed. The watchdog's pid is
+ * kept in a pid file, so a restarted agent adopts a running nutcracker instead of starting a second
+ * one that could not bind the port.
+ */
+final class Nutcracker {
+    /** Exit code of the watchdog when it stopped nutcracker because the lease ended. */
+    static final int FENCED_EXIT = 3;
+    private static final String WATCHDOG = """
+            #!/bin/sh
+            # cfgserver agent watchdog: runs nutcracker while the lease file holds a future time (epoch ms).
+            lease="$1"; shift
+            "$@" &
+            pid=$!
+            trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit 0' TERM INT
+            while kill -0 $pid 2>/dev/null; do
+              now=$(date +%s%3N)
+              end=$(cat "$lease" 2>/dev/null || echo 0)
+              if [ "$now" -ge "${end:-0}" ]; then
+                kill -TERM $pid 2>/dev/null; wait $pid; exit 3
+              fi
+              sleep 0.05
+            done
+            wait $pid
+            """;
+
+    private final Path binary;
+    private final Path dir;
+    private final int statsPort;
+    private final int statsIntervalMillis;
+    private ProcessHandle watchdog;
+    private String runningConfig;
+
+    Nutcracker(Path binary, Path dir, int statsPort, int statsIntervalMillis) throws IOException {
+        this.binary = binary;
+        this.dir = dir;
+        this.statsPort = statsPort;
+        this.statsIntervalMillis = statsIntervalMillis;
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("watchdog.sh"), WATCHDOG);
+    }
+
+    Path configFile() {
+        return dir.resolve("nutcracker.yml");
+    }
+
+    /** Adopts a nutcracker left running by an earlier agent (its watchdog is alive). */
+    boolean adopt() throws IOException {
+        Path pidFile = dir.resolve("watchdog.pid");
+        if (!Files.exists(pidFile)) {
+            return false;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(pidFile).trim());
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(dir.toString())).orElse(false));
+        if (h.isEmpty()) {
+            return false;
+        }
+        watchdog = h.get();
+        runningConfig = Files.exists(configFile()) ? Files.readString(configFile()) : null;
+        return true;
+    }
+
+    boolean alive() {
+        return watchdog != null && watchdog.isAlive();
+    }
+
+    String runningConfig() {
+        return alive() ? runningConfig : null;
+    }
+
+    /** Writes the lease end (epoch ms) atomically; the watchdog stops nutcracker once it passes. */
+    void writeLease(long leaseEndMillis) throws IOException {
+        Path tmp = dir.resolve("lease.tmp");
+        Files.writeString(tmp, Long.toString(leaseEndMillis));
+        Files.move(tmp, dir.resolve("lease"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Checks a config with {@code nutcracker -t}. Returns empty when nutcracker accepts it, or
+     * what it said otherwise.
+     */
+    Optional<String> check(String yaml) throws IOException, InterruptedException {
+        Path candidate = dir.resolve("candidate.yml");
+        Files.writeString(candidate, yaml);
+        Process p = new ProcessBuilder(binary.toString(), "-t", "-c", candidate.toString())
+                .redirectErrorStream(true).start();
+        String out;
+        try (InputStream in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        }
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return Optional.of("nutcracker -t did not finish in 10 s");
+        }
+        return p.exitValue() == 0 ? Optional.empty() : Optional.of("nutcracker -t rejected the config: " + out);
+    }
+
+    /** Stops the running nutcracker (if any) and starts one with {@code yaml}; waits for a PING through it. */
+    void restart(String yaml, Address listen, Duration ready) throws IOException, InterruptedException {
+        stop();
+        Files.writeString(configFile(), yaml);
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", dir.resolve("watchdog.sh").toString(),
+                dir.resolve("lease").toString(), binary.toString(), "-c", configFile().toString(),
+                "-o", dir.resolve("nutcracker.log").toString(), "-s", Integer.toString(statsPort),
+                "-a", "127.0.0.1", "-i", Integer.toString(statsIntervalMillis), "-p", dir.resolve("nutcracker.pid").toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("watchdog.out").toFile())).start();
+        watchdog = p.toHandle();
+        runningConfig = yaml;
+        Files.writeString(dir.resolve("watchdog.pid"), Long.toString(p.pid()));
+        long deadline = System.nanoTime() + ready.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!alive()) {
+                throw new IOException("nutcracker exited at start (see " + dir.resolve("nutcracker.log") + ")");
+            }
+            if (ping(listen)) {
+                return;
+            }
+            Thread.sleep(2);
+        }
+        stop();
+        throw new IOException("nutcracker did not answer PING on " + listen + " within " + ready.toMillis() + " ms");
+    }
+
+    /** Stops nutcracker and its watchdog; waits until both are gone, so the port is free. */
+    void stop() throws InterruptedException {
+        ProcessHandle w = watchdog;
+        if (w == null) {
+            return;
+        }
+        List<ProcessHandle> children = w.descendants().toList();
+        w.destroy();
+        for (ProcessHandle c : children) {
+            c.destroy();
+        }
+        waitGone(w, children, Duration.ofSeconds(3));
+        if (w.isAlive() || children.stream().anyMatch(ProcessHandle::isAlive)) {
+            w.destroyForcibly();
+            children.forEach(ProcessHandle::destroyForcibly);
+            waitGone(w, children, Duration.ofSeconds(3));
+        }
+        watchdog = null;
+        runningConfig = null;
+    }
+
+    private static void waitGone(ProcessHandle w, List<ProcessHandle> children, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline && (w.isAlive() || children.stream().anyMatch(ProcessHandle::isAlive))) {
+            Thread.sleep(2);
+        }
+    }
+
+    /** A PING through the proxy: nutcracker answers it itself, so this checks the proxy, not Redis. */
+    static boolean ping(Address listen) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(listen.host(), listen.port()), 200);
+            s.setSoTimeout(500);
+            OutputStream out = s.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] buf = new byte[7];
+            int n = s.getInputStream().readNBytes(buf, 0, 7);
+            return n == 7 && new String(buf, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.cfgserver.service.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cfgserver.registry.CfgServerException;
+import io.cfgserver.registry.Json;
+import io.cfgserver.registry.topology.Cluster;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agent's view of the registry: its REST API on any of the peers. Sticks to one peer while it
+ * answers and moves to the next on any failure, so a peer cut off from the majority (whose renewals
+ * fail) is left for one that is not.
+ */
+final class RegistryHttp {
+    /** No peer answered (or the answer was an error); says what was tried. */
+    static final class RegistryUnreachableException extends CfgServerException {
+        RegistryUnreachableException(String message) {
+            super(message);
+        }
+    }
+
+    /** The renewal's answer: the lease as the registry recorded it and the cluster's version then. */
+    record Renewal(long servedVersion, long latestVersion, long leaseRemainingMillis) {
+    }
+
+    private final List<URI> peers;
+    private final String token;
+    private final HttpClient http;
+    private int current;
+
+    RegistryHttp(List<String> peers, String token) {
+        this.peers = peers.stream().map(p -> URI.create(p.endsWith("/") ? p.substring(0, p.length() - 1) : p)).toList();
+        this.token = token == null ? "" : token;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+    }
+
+    String currentPeer() {
+        return peers.get(current).toString();
+    }
+
+    /** Moves to the next peer (after a failure on the current one). */
+    void rotate() {
+        current = (current + 1) % peers.size();
+    }
+
+    Renewal renew(String cluster, String proxy, long servedVersion, long leaseMillis, Duration timeout) {
+        JsonNode view = send("POST", "/v1/clusters/" + enc(cluster) + "/proxies/" + enc(proxy) + "/lease",
+                Json.mapper().createObjectNode().put("servedVersion", servedVersion).put("leaseMillis", leaseMillis)
+                        .toString(), timeout);
+        long served = view.at("/proxy/servedVersion").asLong();
+        return new Renewal(served, served + view.path("versionsBehind").asLong(), view.path("leaseRemainingMillis").asLong());
+    }
+
+    /** Long poll on the current peer: the cluster once its version exceeds {@code afterVersion}, or as it is after the wait. */
+    Cluster watch(String cluster, long afterVersion, long waitMs, Duration timeout) {
+        JsonNode view = send("GET", "/v1/clusters/" + enc(cluster) + "/topology?afterVersion=" + afterVersion
+                + "&waitMs=" + waitMs, null, timeout);
+        try {
+            return Json.mapper().treeToValue(view.get("cluster"), Cluster.class);
+        } catch (IOException e) {
+            throw new RegistryUnreachableException("peer " + currentPeer() + " sent a topology that does not parse: " + e);
+        }
+    }
+
+    /** Best effort: an event the operator should see. Failures are ignored (the agent also logs). */
+    void event(String cluster, String type, String subject, String message) {
+        try {
+            send("POST", "/v1/clusters/" + enc(cluster) + "/events", Json.mapper().writeValueAsString(
+                    Map.of("type", type, "subject", subject, "message", message)), Duration.ofSeconds(2));
+        } catch (IOException | RuntimeException e) {
+            // the log line stands in for it
+        }
+    }
+
+    private JsonNode send(String method, String path, String body, Duration timeout) {
+        URI uri = URI.create(peers.get(current) + path);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (!token.isEmpty()) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> r;
+        try {
+            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new RegistryUnreachableException(method + " " + uri + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryUnreachableException(method + " " + uri + ": interrupted");
+        }
+        if (r.statusCode() / 100 != 2) {
+            throw new RegistryUnreachableException(method + " " + uri + " answered " + r.statusCode() + ": " + r.body());
+        }
+        try {
+            return r.body().isEmpty() ? Json.mapper().nullNode() : Json.mapper().readTree(r.body());
+        } catch (IOException e) {
+            throw new RegistryUnreachableException(method + " " + uri + " answered something that is not JSON");
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}
