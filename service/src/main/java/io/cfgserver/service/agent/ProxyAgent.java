@@ -32,6 +32,7 @@ public final class ProxyAgent implements AutoCloseable {
     private long leaseEndMillis;
     private boolean fenced;
     private String rejectedConfig;
+    private long rejectedVersion;
 
     public ProxyAgent(AgentConfig config) throws IOException {
         this.config = config;
@@ -60,9 +61,12 @@ public final class ProxyAgent implements AutoCloseable {
                     LOG.info("-fenced {} lease renewed through {}", id, registry.currentPeer());
                     registry.event(config.cluster, "-fenced", id, "lease renewed");
                 }
-                long wait = (!nutcracker.alive() || r.latestVersion() > servedVersion) ? 0 : renewEveryMillis;
-                Cluster c = registry.watch(config.cluster, servedVersion, wait, Duration.ofMillis(wait + renewEveryMillis + 500));
-                if (c.version() > servedVersion || !nutcracker.alive()) {
+                // A version whose config nutcracker refused is not retried until a newer one comes.
+                long known = Math.max(servedVersion, rejectedVersion);
+                boolean restartDue = !nutcracker.alive() && rejectedVersion < r.latestVersion();
+                long wait = (restartDue || r.latestVersion() > known) ? 0 : renewEveryMillis;
+                Cluster c = registry.watch(config.cluster, known, wait, Duration.ofMillis(wait + renewEveryMillis + 500));
+                if (c.version() > known || (!nutcracker.alive() && rejectedVersion < c.version())) {
                     serve(c);
                 }
             } catch (RegistryUnreachableException e) {
@@ -101,13 +105,13 @@ public final class ProxyAgent implements AutoCloseable {
         }
         Optional<String> problem = nutcracker.check(yaml);
         if (problem.isPresent()) {
-            reject(c, problem.get());
+            reject(c, yaml, problem.get());
             return;
         }
         try {
             nutcracker.restart(yaml, me.get().listen(), READY);
         } catch (IOException e) {
-            reject(c, e.getMessage());
+            reject(c, yaml, e.getMessage());
             if (running != null) {
                 nutcracker.restart(running, me.get().listen(), READY);
             }
@@ -118,8 +122,9 @@ public final class ProxyAgent implements AutoCloseable {
         LOG.info("+proxy-switch {} now serves version {} (was {}) on {}", id, servedVersion, was, me.get().listen());
     }
 
-    private void reject(Cluster c, String why) {
-        rejectedConfig = null;
+    private void reject(Cluster c, String yaml, String why) {
+        rejectedConfig = yaml;
+        rejectedVersion = c.version();
         LOG.error("-config-rejected {} version {}: {}; the running config stays", id, c.version(), why);
         registry.event(config.cluster, "-config-rejected", id, "version " + c.version() + ": " + why);
     }
