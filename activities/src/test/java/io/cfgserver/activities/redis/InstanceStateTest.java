@@ -3,6 +3,8 @@ package io.cfgserver.activities.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.DefaultDataConverter;
 import org.junit.jupiter.api.Test;
 
 class InstanceStateTest {
@@ -53,6 +55,18 @@ class InstanceStateTest {
         assertThat(s.masterLinkUp()).isFalse();
         assertThat(s.syncInProgress()).isTrue();
         assertThat(s.replicates("10.0.0.5:6379")).isTrue();
+    }
+
+    @Test
+    void survivesTemporalsDataConverter() {
+        InstanceState s = new InstanceState("h:1", InstanceState.Role.REPLICA, "m", 2, true, false, "id", 7, 0, 3);
+        SyncProgress p = new SyncProgress("h:1", "m:2", true, false, 10, 7, 3);
+        DataConverter converter = DefaultDataConverter.STANDARD_INSTANCE;
+
+        assertThat(converter.fromPayload(converter.toPayload(s).orElseThrow(), InstanceState.class, InstanceState.class))
+                .isEqualTo(s);
+        assertThat(converter.fromPayload(converter.toPayload(p).orElseThrow(), SyncProgress.class, SyncProgress.class))
+                .isEqualTo(p);
     }
 
     @Test

@@ -42,9 +42,7 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
         this.request = req;
         String problem = req == null ? "the request is missing" : req.problem();
         if (problem != null) {
-            state = JobState.FAILED;
-            detail = problem;
-            throw ApplicationFailure.newNonRetryableFailure("add-replica: " + problem, FAILURE_TYPE);
+            throw invalid(req, problem);
         }
         try {
             parkIfPaused(AddReplicaStep.LOOKUP_MASTER);
@@ -133,6 +131,22 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
         detail = what;
         log.info("job-[{}] step {}/{} {}: {}", request.jobId(), next.index(), AddReplicaStep.total(), next.label(),
                 what);
+    }
+
+    /** Fails a job whose request is invalid; records it FAILED when it names a job, so its lock is released. */
+    private ApplicationFailure invalid(AddReplicaRequest req, String problem) {
+        String message = "add-replica request refused: " + problem;
+        state = JobState.FAILED;
+        detail = message;
+        if (req != null && req.jobId() != null && !req.jobId().isBlank() && req.cluster() != null
+                && !req.cluster().isBlank()) {
+            try {
+                registry.finishJob(req.cluster(), req.jobId(), JobState.FAILED, message);
+            } catch (ActivityFailure e) {
+                log.warn("job-[{}] could not be recorded as failed: {}", req.jobId(), reason(e));
+            }
+        }
+        return ApplicationFailure.newNonRetryableFailure(message, FAILURE_TYPE);
     }
 
     /** Records the job as failed (best effort) and returns the failure the workflow fails with. */

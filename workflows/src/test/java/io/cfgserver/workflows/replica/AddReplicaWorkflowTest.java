@@ -263,6 +263,7 @@ class AddReplicaWorkflowTest {
                 .isInstanceOfSatisfying(WorkflowFailedException.class, e -> assertThat(e.getCause())
                         .hasMessageContaining("replica 'no-port' is not host:port"));
         assertThat(redis.replicaOfCalls.get()).isZero();
+        assertThat(catalogJob().state()).isEqualTo(JobState.FAILED);
     }
 
     private AddReplicaWorkflow newJob() {
