@@ -1,0 +1,56 @@
+package io.cfgserver.workflows;
+
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import java.time.Duration;
+
+/** Timeouts and retries of activities, by kind. Non-retryable failures are never retried. */
+public final class ActivityProfiles {
+
+    private ActivityProfiles() {
+    }
+
+    /** Registry reads and commands: short, retried with backoff for up to 30 minutes (no leader, network). */
+    public static ActivityOptions registry() {
+        return ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .setScheduleToCloseTimeout(Duration.ofMinutes(30))
+                .setRetryOptions(backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0))
+                .build();
+    }
+
+    /**
+     * Single Redis commands (REPLICAOF, inspect). On cancellation the workflow waits for a running
+     * attempt to end, so that cleanup never races a REPLICAOF still in flight.
+     */
+    public static ActivityOptions redisCommand() {
+        return ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .setScheduleToCloseTimeout(Duration.ofMinutes(10))
+                .setRetryOptions(backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0))
+                .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+                .build();
+    }
+
+    /**
+     * Waiting for a replica to catch up: up to 30 minutes per attempt, heartbeating; a worker that
+     * dies mid-wait misses its heartbeat and the attempt is retried on another worker after 10 s.
+     */
+    public static ActivityOptions replicaSync() {
+        return ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(30))
+                .setHeartbeatTimeout(Duration.ofSeconds(10))
+                .setRetryOptions(backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 10))
+                .build();
+    }
+
+    private static RetryOptions backoff(Duration initial, Duration max, int maxAttempts) {
+        return RetryOptions.newBuilder()
+                .setInitialInterval(initial)
+                .setBackoffCoefficient(2.0)
+                .setMaximumInterval(max)
+                .setMaximumAttempts(maxAttempts)
+                .build();
+    }
+}

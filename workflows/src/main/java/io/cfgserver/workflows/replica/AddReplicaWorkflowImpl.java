@@ -1,0 +1,217 @@
+package io.cfgserver.workflows.replica;
+
+import io.cfgserver.activities.redis.RedisActivities;
+import io.cfgserver.activities.registry.RegistryActivities;
+import io.cfgserver.registry.topology.JobState;
+import io.cfgserver.workflows.ActivityProfiles;
+import io.cfgserver.workflows.JobProgress;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Workflow;
+import org.slf4j.Logger;
+
+/**
+ * One method per phase: {@link #run} walks the steps, {@link #failed} and {@link #cancelled} end
+ * the job otherwise. Deterministic: state lives in fields, every effect is an activity.
+ */
+public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
+    private static final Logger log = Workflow.getLogger(AddReplicaWorkflowImpl.class);
+
+    private final RegistryActivities registry =
+            Workflow.newActivityStub(RegistryActivities.class, ActivityProfiles.registry());
+    private final RedisActivities redis =
+            Workflow.newActivityStub(RedisActivities.class, ActivityProfiles.redisCommand());
+    private final RedisActivities replicaSync =
+            Workflow.newActivityStub(RedisActivities.class, ActivityProfiles.replicaSync());
+
+    private AddReplicaRequest request;
+    private AddReplicaStep step = AddReplicaStep.LOOKUP_MASTER;
+    private String detail = "starting";
+    private JobState state = JobState.RUNNING;
+    private boolean pauseRequested;
+    /** REPLICAOF may have reached the instance: cancellation must detach it. */
+    private boolean attachRequested;
+    /** Registration started: from here on the job is neither paused nor cancelled. */
+    private boolean committed;
+
+    @Override
+    public AddReplicaResult run(AddReplicaRequest req) {
+        this.request = req;
+        String problem = req == null ? "the request is missing" : req.problem();
+        if (problem != null) {
+            throw invalid(req, problem);
+        }
+        try {
+            parkIfPaused(AddReplicaStep.LOOKUP_MASTER);
+            enter(AddReplicaStep.LOOKUP_MASTER, "looking up the master of " + groupId());
+            String master = registry.groupMaster(req.cluster(), req.group());
+
+            if (parkIfPaused(AddReplicaStep.REPLICA_OF)) {
+                master = registry.groupMaster(req.cluster(), req.group()); // it may have failed over meanwhile
+            }
+            enter(AddReplicaStep.REPLICA_OF, instanceId(req.replica()) + " REPLICAOF " + instanceId(master));
+            attachRequested = true;
+            redis.replicaOf(req.replica(), master);
+            registry.recordEvent(req.cluster(), "+replica-sync-start", instanceId(req.replica()),
+                    "of " + groupId() + " from " + instanceId(master) + ", job-[" + req.jobId() + "]");
+
+            parkIfPaused(AddReplicaStep.AWAIT_SYNC);
+            enter(AddReplicaStep.AWAIT_SYNC, "waiting until " + instanceId(req.replica()) + " is at most "
+                    + req.maxLagBytes() + " bytes behind " + instanceId(master));
+            replicaSync.awaitReplicaSynced(req.replica(), master, req.maxLagBytes());
+            registry.recordEvent(req.cluster(), "+replica-synced", instanceId(req.replica()),
+                    "caught up with " + instanceId(master) + ", job-[" + req.jobId() + "]");
+
+            parkIfPaused(AddReplicaStep.REGISTER);
+            commit(master);
+            state = JobState.SUCCEEDED;
+            detail = instanceId(req.replica()) + " is a replica of " + groupId();
+            return new AddReplicaResult(req.jobId(), req.cluster(), req.group(), req.replica(), master);
+        } catch (TemporalFailure f) {
+            if (!committed && (f instanceof CanceledFailure || CancellationScope.current().isCancelRequested())) {
+                throw cancelled();
+            }
+            throw failed(f);
+        }
+    }
+
+    @Override
+    public JobProgress progress() {
+        return new JobProgress(step.label(), step.index(), AddReplicaStep.total(), detail, pauseRequested, state);
+    }
+
+    @Override
+    public void pause() {
+        pauseRequested = true;
+    }
+
+    @Override
+    public void resume() {
+        pauseRequested = false;
+    }
+
+    /** The commit point: register and finish, not cancellable (abort is legal only before it). */
+    private void commit(String master) {
+        committed = true;
+        Workflow.newDetachedCancellationScope(() -> {
+            enter(AddReplicaStep.REGISTER, "registering " + instanceId(request.replica()) + " in " + groupId());
+            registry.registerReplica(request.cluster(), request.group(), request.replica(), request.priority(),
+                    request.region());
+            enter(AddReplicaStep.FINISH, "recording job-[" + request.jobId() + "] as succeeded");
+            registry.finishJob(request.cluster(), request.jobId(), JobState.SUCCEEDED,
+                    instanceId(request.replica()) + " replicates " + instanceId(master));
+        }).run();
+    }
+
+    /** Parks before {@code next} while a pause is requested; returns whether it parked. */
+    private boolean parkIfPaused(AddReplicaStep next) {
+        if (!pauseRequested) {
+            return false;
+        }
+        if (committed) {
+            throw new IllegalStateException("a job cannot park after its commit point");
+        }
+        step = next;
+        state = JobState.PAUSED;
+        detail = "paused before " + next.label();
+        log.info("job-[{}] paused before {}", request.jobId(), next.label());
+        registry.markJob(request.cluster(), request.jobId(), JobState.PAUSED, "paused before " + next.label());
+        Workflow.await(() -> !pauseRequested);
+        registry.markJob(request.cluster(), request.jobId(), JobState.RUNNING, "resumed at " + next.label());
+        state = JobState.RUNNING;
+        log.info("job-[{}] resumed at {}", request.jobId(), next.label());
+        return true;
+    }
+
+    private void enter(AddReplicaStep next, String what) {
+        step = next;
+        detail = what;
+        log.info("job-[{}] step {}/{} {}: {}", request.jobId(), next.index(), AddReplicaStep.total(), next.label(),
+                what);
+    }
+
+    /** Fails a job whose request is invalid; records it FAILED when it names a job, so its lock is released. */
+    private ApplicationFailure invalid(AddReplicaRequest req, String problem) {
+        String message = "add-replica request refused: " + problem;
+        state = JobState.FAILED;
+        detail = message;
+        if (req != null && req.jobId() != null && !req.jobId().isBlank() && req.cluster() != null
+                && !req.cluster().isBlank()) {
+            try {
+                registry.finishJob(req.cluster(), req.jobId(), JobState.FAILED, message);
+            } catch (ActivityFailure e) {
+                log.warn("job-[{}] could not be recorded as failed: {}", req.jobId(), reason(e));
+            }
+        }
+        return ApplicationFailure.newNonRetryableFailure(message, FAILURE_TYPE);
+    }
+
+    /** Records the job as failed (best effort) and returns the failure the workflow fails with. */
+    private ApplicationFailure failed(TemporalFailure cause) {
+        String message = "add-replica of " + instanceId(request.replica()) + " to " + groupId() + " failed at step "
+                + step.label() + ": " + reason(cause);
+        state = JobState.FAILED;
+        detail = message;
+        log.warn("job-[{}] {}", request.jobId(), message);
+        Workflow.newDetachedCancellationScope(() -> {
+            try {
+                registry.finishJob(request.cluster(), request.jobId(), JobState.FAILED, message);
+            } catch (ActivityFailure e) {
+                log.warn("job-[{}] could not be recorded as failed: {}", request.jobId(), reason(e));
+            }
+        }).run();
+        return ApplicationFailure.newNonRetryableFailureWithCause(message, FAILURE_TYPE, cause);
+    }
+
+    /**
+     * Undoes the attach (unless the instance is a registered replica after all), records the job
+     * as cancelled, and returns the failure that completes the workflow as cancelled.
+     */
+    private CanceledFailure cancelled() {
+        AddReplicaStep at = step;
+        state = JobState.CANCELLED;
+        detail = "cancelled at step " + at.label();
+        Workflow.newDetachedCancellationScope(() -> {
+            String outcome = "";
+            if (attachRequested) {
+                try {
+                    if (!registry.isReplicaRegistered(request.cluster(), request.group(), request.replica())) {
+                        redis.detach(request.replica());
+                        outcome = "; " + instanceId(request.replica()) + " detached (it keeps the data it copied)";
+                    }
+                } catch (ActivityFailure e) {
+                    outcome = "; could not detach " + instanceId(request.replica()) + ": " + reason(e);
+                    log.warn("job-[{}] {}", request.jobId(), outcome);
+                }
+            }
+            detail = "cancelled at step " + at.label() + outcome;
+            try {
+                registry.finishJob(request.cluster(), request.jobId(), JobState.CANCELLED, detail);
+            } catch (ActivityFailure e) {
+                log.warn("job-[{}] could not be recorded as cancelled: {}", request.jobId(), reason(e));
+            }
+        }).run();
+        log.info("job-[{}] {}", request.jobId(), detail);
+        return new CanceledFailure("add-replica job-[" + request.jobId() + "] " + detail);
+    }
+
+    /** The innermost message of an activity failure (what the activity said, or the timeout). */
+    private static String reason(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof ActivityFailure && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof TemporalFailure ? ((TemporalFailure) t).getOriginalMessage() : String.valueOf(t);
+    }
+
+    private String groupId() {
+        return "group-[" + request.group() + "] of cluster-[" + request.cluster() + "]";
+    }
+
+    private static String instanceId(String address) {
+        return "instance-[" + address + "]";
+    }
+}
