@@ -35,7 +35,10 @@ import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import io.temporal.api.enums.v1.IndexedValueType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +84,7 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
             }
         });
 
-        TemporalConnector temporal = new TemporalConnector(config.temporal, Jobs.SEARCH_ATTRIBUTES,
+        TemporalConnector temporal = new TemporalConnector(config.temporal, searchAttributes(),
                 worker -> WorkerRegistration.register(worker, peer, new RedisActivitiesImpl()));
         env.lifecycle().manage(temporal);
         JobService jobs = new JobService(peer, temporal, config.temporal.taskQueue, clock);
@@ -117,6 +120,13 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
 
         env.healthChecks().register("registry", new RegistryHealthCheck(peer));
         env.healthChecks().register("temporal", new TemporalHealthCheck(temporal));
+    }
+
+    /** The job search attributes, all Keyword, registered in the namespace when missing. */
+    static Map<String, IndexedValueType> searchAttributes() {
+        Map<String, IndexedValueType> m = new LinkedHashMap<>();
+        Jobs.SEARCH_ATTRIBUTES.forEach(k -> m.put(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+        return m;
     }
 
     static PeerConfig peerConfig(RegistryConfig r) {

@@ -10,6 +10,7 @@ import io.cfgserver.registry.topology.Job;
 import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.registry.topology.RegistryState;
 import io.cfgserver.service.temporal.TemporalConnector;
+import io.cfgserver.workflows.JobProgress;
 import io.cfgserver.workflows.Jobs;
 import io.cfgserver.workflows.replica.AddReplicaRequest;
 import io.cfgserver.workflows.replica.AddReplicaWorkflow;
@@ -35,6 +36,10 @@ import org.slf4j.LoggerFactory;
 public final class JobService {
     private static final Logger LOG = LoggerFactory.getLogger(JobService.class);
     public static final Set<String> TYPES = Set.of(Jobs.ADD_REPLICA);
+    /** Every job workflow answers these (the method names of its interface). */
+    static final String PROGRESS_QUERY = "progress";
+    static final String PAUSE_SIGNAL = "pause";
+    static final String RESUME_SIGNAL = "resume";
 
     private final RegistryClient registry;
     private final TemporalConnector temporal;
@@ -72,7 +77,7 @@ public final class JobService {
         registry.submit(new BeginJob(cluster.name(), jobId, type, jobId, new LinkedHashMap<>(p), true, clock.millis()));
         try {
             AddReplicaWorkflow workflow = client.newWorkflowStub(AddReplicaWorkflow.class,
-                    Jobs.workflowOptions(jobId, taskQueue, cluster.name(), type));
+                    Jobs.workflowOptions(taskQueue, jobId, cluster.name(), type));
             WorkflowClient.start(workflow::run, request);
         } catch (RuntimeException e) {
             LOG.warn("-job-start-failed {}: {}", jobId, e.toString());
@@ -85,7 +90,7 @@ public final class JobService {
     }
 
     private AddReplicaRequest addReplica(Cluster cluster, Map<String, String> p) {
-        Set<String> known = Set.of("group", "address", "maxLagBytes");
+        Set<String> known = Set.of("group", "address", "maxLagBytes", "priority", "region");
         for (String k : p.keySet()) {
             if (!known.contains(k)) {
                 throw new JobException(422, "invalid", "unknown parameter '" + k + "' for add-replica; known: " + known);
@@ -111,19 +116,24 @@ public final class JobService {
             throw new JobException(409, "conflict", address.logId() + " is already registered: give the address of a "
                     + "running, empty redis-server that no cluster knows yet");
         }
-        long maxLag = 0;
-        if (p.containsKey("maxLagBytes")) {
-            try {
-                maxLag = Long.parseLong(p.get("maxLagBytes"));
-            } catch (NumberFormatException e) {
-                throw new JobException(422, "invalid", "params.maxLagBytes must be a whole number of bytes");
-            }
-            if (maxLag < 0) {
-                throw new JobException(422, "invalid", "params.maxLagBytes must be >= 0");
-            }
-        }
+        long maxLag = p.containsKey("maxLagBytes") ? number(p, "maxLagBytes") : AddReplicaRequest.DEFAULT_MAX_LAG_BYTES;
+        Integer priority = p.containsKey("priority") ? (int) number(p, "priority") : null;
         String jobId = Jobs.ADD_REPLICA + "-" + cluster.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
-        return new AddReplicaRequest(jobId, cluster.name(), group, address.toString(), maxLag);
+        AddReplicaRequest request = new AddReplicaRequest(jobId, cluster.name(), group, address.toString(), maxLag,
+                priority, p.get("region"));
+        String problem = request.problem();
+        if (problem != null) {
+            throw new JobException(422, "invalid", "params: " + problem);
+        }
+        return request;
+    }
+
+    private static long number(Map<String, String> p, String key) {
+        try {
+            return Long.parseLong(p.get(key).trim());
+        } catch (RuntimeException e) {
+            throw new JobException(422, "invalid", "params." + key + " must be a whole number, got '" + p.get(key) + "'");
+        }
     }
 
     public List<Job> list(String cluster) {
@@ -154,7 +164,7 @@ public final class JobService {
                             .build());
             status = d.getWorkflowExecutionInfo().getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
             WorkflowStub stub = client.newUntypedWorkflowStub(job.workflowId());
-            CompletableFuture<Map> q = CompletableFuture.supplyAsync(() -> stub.query(Jobs.PROGRESS_QUERY, Map.class));
+            CompletableFuture<JobProgress> q = CompletableFuture.supplyAsync(() -> stub.query(PROGRESS_QUERY, JobProgress.class));
             progress = q.get(3, TimeUnit.SECONDS);
         } catch (Exception e) {
             error = e.getMessage();
@@ -169,12 +179,12 @@ public final class JobService {
     }
 
     public JobView pause(String id) {
-        stub(running(id, "pause")).signal(Jobs.PAUSE_SIGNAL);
+        stub(running(id, "pause")).signal(PAUSE_SIGNAL);
         return show(id);
     }
 
     public JobView resume(String id) {
-        stub(running(id, "resume")).signal(Jobs.RESUME_SIGNAL);
+        stub(running(id, "resume")).signal(RESUME_SIGNAL);
         return show(id);
     }
 
