@@ -96,6 +96,7 @@ start_bg() {
     mkdir -p "$PID_DIR" "$LOG_DIR"
     local f
     f="$(pidfile "$name")"
+    rm -f "$f"   # a stale pidfile of a dead process must not pass for the new one
     # The inner shell writes its own pid and then execs the command, so the pid is the command's.
     # shellcheck disable=SC2016 # $$, $1, $2 belong to the inner shell
     setsid bash -c 'printf "%s\n%s\n" "$$" "$1" > "$2"; shift 2; exec "$@"' \

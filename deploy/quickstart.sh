@@ -15,7 +15,8 @@
 #   --no-build     do not run Maven; use the jar that is already in service/target
 #   --no-prereqs   skip deploy/install-prereqs.sh
 # Environment: CFGSERVER_TOKEN (default local-dev-token), TEMPORAL_PORT (7233),
-#   TEMPORAL_UI_PORT (8233), JAVA_OPTS (default -Xmx512m), CFGSERVER_RUN (default ./run).
+#   TEMPORAL_UI_PORT (8233), JAVA_OPTS (default -Xmx512m), CFGSERVER_RUN (default ./run),
+#   CFGSERVER_JAR (default service/target/cfgserver.jar; with --no-build, run that jar).
 set -euo pipefail
 # shellcheck source=deploy/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -33,7 +34,7 @@ for arg in "$@"; do
     esac
 done
 
-JAR="$REPO_ROOT/service/target/cfgserver.jar"
+JAR="${CFGSERVER_JAR:-$REPO_ROOT/service/target/cfgserver.jar}"
 RUN_JAR="$RUN_DIR/cfgserver.jar"
 JAVA_OPTS="${JAVA_OPTS:--Xmx512m -XX:+ExitOnOutOfMemoryError}"
 SPARE_PORT=7003
@@ -80,6 +81,11 @@ build_jar() {
 
 registry_up() { registry_json "$1" >/dev/null; }
 
+# True once peer N answers GET /v1/registry, or has exited (no use waiting then).
+peer_up_or_gone() {
+    ! is_running "peer$1" || registry_up "${PEER_REST_PORTS[$(($1 - 1))]}"
+}
+
 start_peers() {
     local i
     for i in 1 2 3; do
@@ -103,8 +109,7 @@ start_peers() {
     local t0
     t0="$(now_ms)"
     for i in 1 2 3; do
-        local rest="${PEER_REST_PORTS[$((i - 1))]}"
-        if ! wait_until 120 "peer$i GET /v1/registry" registry_up "$rest"; then
+        if ! wait_until 120 "peer$i GET /v1/registry" peer_up_or_gone "$i" || ! is_running "peer$i"; then
             is_running "peer$i" || warn "peer$i exited"
             tail -n 40 "$LOG_DIR/peer$i.log" >&2 || true
             die "peer$i did not come up (log: $LOG_DIR/peer$i.log)"
@@ -182,7 +187,16 @@ Stop everything:  deploy/stop.sh        (deploy/stop.sh --wipe also deletes $RUN
 INFO
 }
 
+on_exit() {
+    local rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo >&2
+        echo "quickstart failed (exit $rc). What it started so far keeps running: deploy/stop.sh stops it." >&2
+    fi
+}
+
 main() {
+    trap on_exit EXIT
     local t0
     t0="$(now_ms)"
     if [ "$PREREQS" -eq 1 ]; then
