@@ -5,7 +5,7 @@
 # Safe to run again: a second run installs nothing and says so.
 # Leaves no packaged Redis (or nutcracker) service running.
 set -euo pipefail
-# shellcheck source=deploy/lib.sh
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TEMPORAL_CLI_VERSION="v1.5.1"

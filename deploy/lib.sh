@@ -53,6 +53,16 @@ find_temporal() {
         command -v temporal
     elif [ -x "${GOPATH:-$HOME/go}/bin/temporal" ]; then
         printf '%s\n' "${GOPATH:-$HOME/go}/bin/temporal"
+    elif command -v go >/dev/null 2>&1; then
+        # Where `go install` put it when GOBIN or GOPATH point elsewhere.
+        local d
+        for d in "$(go env GOBIN 2>/dev/null)" "$(go env GOPATH 2>/dev/null)/bin"; do
+            if [ -n "$d" ] && [ -x "$d/temporal" ]; then
+                printf '%s\n' "$d/temporal"
+                return 0
+            fi
+        done
+        return 1
     else
         return 1
     fi

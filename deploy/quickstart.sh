@@ -18,7 +18,7 @@
 #   TEMPORAL_UI_PORT (8233), JAVA_OPTS (default -Xmx512m), CFGSERVER_RUN (default ./run),
 #   CFGSERVER_JAR (default service/target/cfgserver.jar; with --no-build, run that jar).
 set -euo pipefail
-# shellcheck source=deploy/lib.sh
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WITH_SERVICE=1

@@ -3,7 +3,7 @@
 # pidfiles in run/pids; a pid that no longer runs our command is never signalled.
 #   --wipe   also delete run/ (Raft data, Redis data, the Temporal database, logs)
 set -euo pipefail
-# shellcheck source=deploy/lib.sh
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WIPE=0
