@@ -213,7 +213,7 @@ start_temporal() {
     mkdir -p "$RUN_DIR"
     local t0
     t0="$(now_ms)"
-    start_bg temporal "start-dev" "$TEMPORAL" server start-dev \
+    start_bg temporal "$RUN_DIR/temporal.db" "$TEMPORAL" server start-dev \
         --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
         --db-filename "$RUN_DIR/temporal.db" --namespace default \
         --search-attribute CfgCluster=Keyword --search-attribute CfgJobType=Keyword \
@@ -263,7 +263,8 @@ start_redis() {
     else
         mv "$dir/redis.conf.new" "$dir/redis.conf"
     fi
-    start_bg "$name" "redis-server" redis-server "$dir/redis.conf"
+    # redis-server sets its process title to "redis-server 127.0.0.1:PORT".
+    start_bg "$name" "redis-server 127.0.0.1:$port" redis-server "$dir/redis.conf"
     wait_until 10 "$name" redis_ping "$port" || die "$name did not answer PING (log: $LOG_DIR/$name.log)"
     log "$name up on 127.0.0.1:$port${master:+ (replica of 127.0.0.1:$master)} pid $(pid_of "$name")"
 }
