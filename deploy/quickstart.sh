@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# cfgserver on one machine, everything on 127.0.0.1:
+#   - a Temporal dev server (gRPC :7233, UI http://127.0.0.1:8233, state in run/temporal.db)
+#   - a demo fleet: group g1 = redis 7001 (master) -> 7002 (replica),
+#                   group g2 = redis 7011 (master) -> 7012 (replica),
+#                   and a spare redis 7003 for an add-replica job
+#   - the 3 registry peers p1..p3 (deploy/local/peer{1,2,3}.yml: REST 18081-18083,
+#     admin 18091-18093, Raft 18181-18183, data in run/data)
+#   - the cluster "demo" created through the REST API.
+# Logs in run/logs, pidfiles in run/pids. Running it again starts only what is not running.
+# deploy/stop.sh stops everything; deploy/stop.sh --wipe also deletes run/.
+#
+# Options:
+#   --no-service   Temporal and the Redis fleet only (no build, no peers, no cluster)
+#   --no-build     do not run Maven; use the jar that is already in service/target
+#   --no-prereqs   skip deploy/install-prereqs.sh
+# Environment: CFGSERVER_TOKEN (default local-dev-token), TEMPORAL_PORT (7233),
+#   TEMPORAL_UI_PORT (8233), JAVA_OPTS (default -Xmx512m), CFGSERVER_RUN (default ./run),
+#   CFGSERVER_JAR (default service/target/cfgserver.jar; with --no-build, run that jar).
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+WITH_SERVICE=1
+BUILD=1
+PREREQS=1
+for arg in "$@"; do
+    case "$arg" in
+        --no-service) WITH_SERVICE=0 ;;
+        --no-build) BUILD=0 ;;
+        --no-prereqs) PREREQS=0 ;;
+        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown option $arg (try --help)" ;;
+    esac
+done
+
+JAR="${CFGSERVER_JAR:-$REPO_ROOT/service/target/cfgserver.jar}"
+RUN_JAR="$RUN_DIR/cfgserver.jar"
+JAVA_OPTS="${JAVA_OPTS:--Xmx512m -XX:+ExitOnOutOfMemoryError}"
+SPARE_PORT=7003
+
+start_fleet() {
+    start_redis 7001
+    start_redis 7002 7001
+    start_redis 7011
+    start_redis 7012 7011
+    start_redis "$SPARE_PORT"
+    wait_until 30 "replica 7002 in sync with 7001" redis_link_up 7002 || die "replica 7002 did not sync"
+    wait_until 30 "replica 7012 in sync with 7011" redis_link_up 7012 || die "replica 7012 did not sync"
+    log "demo fleet up: g1 7001->7002, g2 7011->7012, spare $SPARE_PORT"
+}
+
+any_peer_running() {
+    local i
+    for i in 1 2 3; do
+        is_running "peer$i" && return 0
+    done
+    return 1
+}
+
+build_jar() {
+    if any_peer_running; then
+        log "peers are running: not rebuilding (deploy/stop.sh first to run a new build)"
+        return 0
+    fi
+    if [ "$BUILD" -eq 0 ]; then
+        [ -f "$JAR" ] || die "--no-build, but $JAR does not exist"
+        log "using the existing $JAR"
+    else
+        log "building the service: mvn -B -q package -DskipTests"
+        local t0
+        t0="$(now_ms)"
+        (cd "$REPO_ROOT" && mvn -B -q package -DskipTests) || die "the build failed"
+        [ -f "$JAR" ] || die "the build did not produce $JAR"
+        log "built $JAR in $(( ($(now_ms) - t0) / 1000 )) s"
+    fi
+    # The peers run a copy, so a later build never changes a jar under a running JVM.
+    mkdir -p "$RUN_DIR"
+    cp "$JAR" "$RUN_JAR"
+}
+
+registry_up() { registry_json "$1" >/dev/null; }
+
+# True once peer N answers GET /v1/registry, or has exited (no use waiting then).
+peer_up_or_gone() {
+    ! is_running "peer$1" || registry_up "${PEER_REST_PORTS[$(($1 - 1))]}"
+}
+
+start_peers() {
+    local i
+    for i in 1 2 3; do
+        local name="peer$i" rest="${PEER_REST_PORTS[$((i - 1))]}"
+        if is_running "$name"; then
+            log "$name already running (pid $(pid_of "$name")) on 127.0.0.1:$rest"
+            continue
+        fi
+        require_free_port "$name" "$rest"
+        require_free_port "$name admin" "${PEER_ADMIN_PORTS[$((i - 1))]}"
+        require_free_port "$name raft" "${PEER_RAFT_PORTS[$((i - 1))]}"
+        mkdir -p "$RUN_DIR/data"
+        # JAVA_OPTS is a list of options: split on purpose.
+        # shellcheck disable=SC2086
+        (cd "$REPO_ROOT" &&
+            CFGSERVER_DATA="$RUN_DIR/data" TEMPORAL_TARGET="127.0.0.1:$TEMPORAL_PORT" \
+            CFGSERVER_TOKEN="$CFGSERVER_TOKEN" \
+            start_bg "$name" "peer$i.yml" java $JAVA_OPTS -jar "$RUN_JAR" server "$DEPLOY_DIR/local/peer$i.yml")
+        log "started $name (pid $(pid_of "$name")), log $LOG_DIR/$name.log"
+    done
+    local t0
+    t0="$(now_ms)"
+    for i in 1 2 3; do
+        if ! wait_until 120 "peer$i GET /v1/registry" peer_up_or_gone "$i" || ! is_running "peer$i"; then
+            is_running "peer$i" || warn "peer$i exited"
+            tail -n 40 "$LOG_DIR/peer$i.log" >&2 || true
+            die "peer$i did not come up (log: $LOG_DIR/peer$i.log)"
+        fi
+    done
+    log "peers answer on 18081-18083 after $(( ($(now_ms) - t0) / 1000 )) s"
+    wait_until 60 "a registry leader" has_leader "${PEER_REST_PORTS[0]}" || die "the registry elected no leader (logs: $LOG_DIR/peer*.log)"
+    log "registry leader: $(leader_of "${PEER_REST_PORTS[0]}")"
+}
+
+DEMO_CLUSTER='{"name":"demo","groups":[{"id":"g1","master":"127.0.0.1:7001","replicas":["127.0.0.1:7002"]},{"id":"g2","master":"127.0.0.1:7011","replicas":["127.0.0.1:7012"]}],"proxies":[]}'
+
+create_demo_cluster() {
+    local out status
+    out="$(api GET /v1/clusters/demo)" || die "no peer answered GET /v1/clusters/demo"
+    status="$(printf '%s\n' "$out" | tail -n 1)"
+    if [ "$status" = 200 ]; then
+        log "cluster demo already exists"
+        return 0
+    fi
+    for _ in 1 2 3 4 5; do
+        out="$(api POST /v1/clusters "$DEMO_CLUSTER")" || die "no peer answered POST /v1/clusters"
+        status="$(printf '%s\n' "$out" | tail -n 1)"
+        case "$status" in
+            2??) log "created cluster demo (HTTP $status)"; return 0 ;;
+            409) log "cluster demo already exists (HTTP 409)"; return 0 ;;
+            503 | 000) log "registry busy (HTTP $status), retrying"; sleep 2 ;;
+            *) die "POST /v1/clusters answered HTTP $status: $(printf '%s\n' "$out" | sed '$d')" ;;
+        esac
+    done
+    die "could not create cluster demo: last answer HTTP $status"
+}
+
+print_summary() {
+    local name
+    echo
+    echo "Running (pidfiles in $PID_DIR, logs in $LOG_DIR):"
+    while read -r name; do
+        [ -n "$name" ] || continue
+        if is_running "$name"; then
+            printf '  %-12s pid %-8s log %s\n' "$name" "$(pid_of "$name")" "$LOG_DIR/$name.log"
+        else
+            printf '  %-12s NOT RUNNING (see %s)\n' "$name" "$LOG_DIR/$name.log"
+        fi
+    done < <(tracked_names)
+    cat <<INFO
+
+Temporal UI:      http://127.0.0.1:$TEMPORAL_UI_PORT   (gRPC 127.0.0.1:$TEMPORAL_PORT, namespace default)
+Redis fleet:      g1 127.0.0.1:7001 -> 7002, g2 127.0.0.1:7011 -> 7012, spare 127.0.0.1:$SPARE_PORT
+                  redis-cli -p 7002 info replication
+INFO
+    if [ "$WITH_SERVICE" -eq 1 ]; then
+        cat <<INFO
+Registry peers:   http://127.0.0.1:18081  http://127.0.0.1:18082  http://127.0.0.1:18083
+                  (admin /healthcheck on 18091-18093)
+
+Watch it:
+  curl -s http://127.0.0.1:18081/v1/registry
+  curl -s http://127.0.0.1:18081/v1/clusters/demo
+  curl -s http://127.0.0.1:18091/healthcheck
+
+Add the spare redis as a second replica of g1 (a Temporal workflow; watch it in the UI):
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
+       -d '{"type":"add-replica","params":{"group":"g1","address":"127.0.0.1:$SPARE_PORT"}}' \\
+       http://127.0.0.1:18081/v1/clusters/demo/jobs
+  curl -s http://127.0.0.1:18081/v1/jobs/<id from the answer>
+  redis-cli -p $SPARE_PORT info replication
+
+Fail over g1 the hard way:  kill -9 \$(head -n 1 $PID_DIR/redis-7001.pid)
+INFO
+    fi
+    cat <<INFO
+
+Stop everything:  deploy/stop.sh        (deploy/stop.sh --wipe also deletes $RUN_DIR)
+INFO
+}
+
+on_exit() {
+    local rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo >&2
+        echo "quickstart failed (exit $rc). What it started so far keeps running: deploy/stop.sh stops it." >&2
+    fi
+}
+
+main() {
+    trap on_exit EXIT
+    local t0
+    t0="$(now_ms)"
+    if [ "$PREREQS" -eq 1 ]; then
+        "$DEPLOY_DIR/install-prereqs.sh"
+    fi
+    add_go_paths
+    mkdir -p "$RUN_DIR" "$PID_DIR" "$LOG_DIR"
+    start_temporal
+    start_fleet
+    if [ "$WITH_SERVICE" -eq 1 ]; then
+        build_jar
+        start_peers
+        create_demo_cluster
+    fi
+    log "quickstart done in $(( ($(now_ms) - t0) / 1000 )) s"
+    print_summary
+}
+
+main
