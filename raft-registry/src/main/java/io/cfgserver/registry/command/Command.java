@@ -24,10 +24,12 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = UpdateJob.class, name = "UpdateJob"),
     @JsonSubTypes.Type(value = RecordEvent.class, name = "RecordEvent"),
     @JsonSubTypes.Type(value = RenewLease.class, name = "RenewLease"),
+    @JsonSubTypes.Type(value = SetProxyListen.class, name = "SetProxyListen"),
 })
 public sealed interface Command
         permits CreateCluster, DeleteCluster, AddGroup, RemoveGroup, AddReplica, RemoveReplica,
-                AddProxy, RemoveProxy, SetPolicy, AssignSlots, BeginJob, UpdateJob, RecordEvent, RenewLease {
+                AddProxy, RemoveProxy, SetPolicy, AssignSlots, BeginJob, UpdateJob, RecordEvent, RenewLease,
+                SetProxyListen {
 
     /** When the command was issued, by the issuer's clock. */
     long atMillis();

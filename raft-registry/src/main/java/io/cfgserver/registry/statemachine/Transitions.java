@@ -19,6 +19,7 @@ import io.cfgserver.registry.command.RemoveProxy;
 import io.cfgserver.registry.command.RemoveReplica;
 import io.cfgserver.registry.command.RenewLease;
 import io.cfgserver.registry.command.SetPolicy;
+import io.cfgserver.registry.command.SetProxyListen;
 import io.cfgserver.registry.command.UpdateJob;
 import io.cfgserver.registry.topology.Address;
 import io.cfgserver.registry.topology.Cluster;
@@ -92,6 +93,8 @@ public final class Transitions {
                 return applyRecordEvent(state, c);
             } else if (command instanceof RenewLease c) {
                 return applyRenewLease(state, c);
+            } else if (command instanceof SetProxyListen c) {
+                return applySetProxyListen(state, c);
             }
             throw new IllegalStateException("no handler for command type " + command.getClass().getName());
         } catch (CommandRejectedException e) {
@@ -224,6 +227,23 @@ public final class Transitions {
         Cluster next = cluster.withProxies(cluster.proxies().stream().filter(p -> p != proxy).toList()).bumpVersion();
         return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "-proxy-removed", proxy.logId(), ""),
                 next.version());
+    }
+
+    static Outcome applySetProxyListen(RegistryState s, SetProxyListen c) {
+        Cluster cluster = cluster(s, c.cluster());
+        Proxy proxy = cluster.proxy(c.proxy())
+                .orElseThrow(() -> notFound("proxy-[" + c.proxy() + "] is not in " + cluster.logId()));
+        Address listen = required(c.listen(), "listen");
+        if (listen.equals(proxy.listen())) {
+            return ok(s, cluster.version());
+        }
+        if (addressesInUse(s).contains(listen)) {
+            throw conflict("listen address " + listen + " is already in use by an instance or proxy");
+        }
+        Cluster next = cluster.mapProxy(proxy.id(),
+                p -> new Proxy(p.id(), listen, p.servedVersion(), p.lastAckMillis(), p.leaseEndMillis())).bumpVersion();
+        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "+proxy-moved", proxy.logId(),
+                proxy.listen() + " -> " + listen), next.version());
     }
 
     // ---- policy and slots -------------------------------------------------------------------

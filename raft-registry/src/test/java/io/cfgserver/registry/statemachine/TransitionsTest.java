@@ -20,6 +20,7 @@ import io.cfgserver.registry.command.RemoveProxy;
 import io.cfgserver.registry.command.RemoveReplica;
 import io.cfgserver.registry.command.RenewLease;
 import io.cfgserver.registry.command.SetPolicy;
+import io.cfgserver.registry.command.SetProxyListen;
 import io.cfgserver.registry.command.UpdateJob;
 import io.cfgserver.registry.statemachine.Transitions.Outcome;
 import io.cfgserver.registry.topology.Address;
@@ -158,6 +159,11 @@ class TransitionsTest {
         rejects(s, new AddProxy("demo", null, T), RejectCode.INVALID, "proxy is missing");
         rejects(s, new RemoveProxy("demo", "p9", T), RejectCode.NOT_FOUND, "not in");
         assertThat(ok(s, new RemoveProxy("demo", "p2", T)).cluster("demo").orElseThrow().proxies()).hasSize(1);
+        RegistryState moved = ok(s, new SetProxyListen("demo", "p2", a("127.0.0.1:22130"), T));
+        assertThat(moved.cluster("demo").orElseThrow().proxy("p2").orElseThrow().listen()).isEqualTo(a("127.0.0.1:22130"));
+        assertThat(moved.cluster("demo").orElseThrow().version()).isEqualTo(3);
+        rejects(s, new SetProxyListen("demo", "p2", a("127.0.0.1:7001"), T), RejectCode.CONFLICT, "already in use");
+        rejects(s, new SetProxyListen("demo", "p9", a("127.0.0.1:22131"), T), RejectCode.NOT_FOUND, "not in");
     }
 
     @Test

@@ -120,6 +120,51 @@ final class Nutcracker {
         return p.exitValue() == 0 ? Optional.empty() : Optional.of("nutcracker -t rejected the config: " + out);
     }
 
+    /**
+     * Starts the candidate beside the running nutcracker, on the same listen host but a free port,
+     * and PINGs it: catches what {@code -t} does not (a listen address that cannot be bound, a
+     * config this nutcracker cannot run). Returns empty when it ran, or why not.
+     */
+    Optional<String> trial(String yaml, Address listen) throws IOException, InterruptedException {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new InetSocketAddress(listen.host(), 0));
+            port = probe.getLocalPort();
+        } catch (IOException e) {
+            return Optional.of("cannot listen on " + listen.host() + " (" + e.getMessage() + "): is it an address of this machine?");
+        }
+        int stats;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            stats = probe.getLocalPort();
+        }
+        Path conf = dir.resolve("trial.yml");
+        Path log = dir.resolve("trial.log");
+        Files.writeString(conf, yaml.replace("  listen: " + listen + "\n", "  listen: " + listen.host() + ":" + port + "\n"));
+        Files.deleteIfExists(log);
+        Process p = new ProcessBuilder(binary.toString(), "-c", conf.toString(), "-o", log.toString(),
+                "-s", Integer.toString(stats), "-a", "127.0.0.1").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            Address at = new Address(listen.host(), port);
+            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < deadline) {
+                if (!p.isAlive()) {
+                    String said = Files.exists(log) ? Files.readString(log).trim() : "";
+                    return Optional.of("nutcracker exited at start: "
+                            + said.substring(Math.max(0, said.length() - 400)).replace('\n', ' '));
+                }
+                if (ping(at)) {
+                    return Optional.empty();
+                }
+                Thread.sleep(2);
+            }
+            return Optional.of("nutcracker did not answer PING within 3 s on a trial start");
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(3, TimeUnit.SECONDS);
+        }
+    }
+
     /** Stops the running nutcracker (if any) and starts one with {@code yaml}; waits for a PING through it. */
     void restart(String yaml, Address listen, Duration ready) throws IOException, InterruptedException {
         stop();

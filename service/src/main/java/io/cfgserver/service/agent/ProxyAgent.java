@@ -104,6 +104,9 @@ public final class ProxyAgent implements AutoCloseable {
             return;
         }
         Optional<String> problem = nutcracker.check(yaml);
+        if (problem.isEmpty()) {
+            problem = nutcracker.trial(yaml, me.get().listen());
+        }
         if (problem.isPresent()) {
             reject(c, yaml, problem.get());
             return;

@@ -6,6 +6,7 @@ import io.cfgserver.registry.command.CommandResult;
 import io.cfgserver.registry.command.RemoveProxy;
 import io.cfgserver.registry.client.ProxyBarrier;
 import io.cfgserver.registry.command.RenewLease;
+import io.cfgserver.registry.command.SetProxyListen;
 import io.cfgserver.registry.render.NutcrackerConfig;
 import io.cfgserver.registry.render.ProxySettings;
 import io.cfgserver.registry.topology.Cluster;
@@ -15,6 +16,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -130,6 +132,18 @@ public class ProxiesResource {
         CommandResult r = registry.submit(new AddProxy(name, Requests.proxy(body, "proxy"), clock.millis()));
         Proxy p = Reads.cluster(registry.readLocal(), name).proxy(body.id()).orElseThrow();
         return Response.status(201).entity(p).header("X-Topology-Version", r.version()).build();
+    }
+
+    /** {@code PUT .../proxies/{id}} with {@code {"listen":"host:port"}}: moves the proxy. */
+    @PUT
+    @Path("/{id}")
+    public Proxy move(@PathParam("name") String name, @PathParam("id") String id, ProxyBody body) {
+        Requests.required(body, "{\"listen\":\"host:port\"}");
+        if (body.id() != null && !body.id().equals(id)) {
+            throw ApiError.invalid("id in the body (" + body.id() + ") differs from the path (" + id + "): ids cannot change");
+        }
+        registry.submit(new SetProxyListen(name, id, Requests.address(body.listen(), "listen"), clock.millis()));
+        return Reads.cluster(registry.readLocal(), name).proxy(id).orElseThrow();
     }
 
     @DELETE
