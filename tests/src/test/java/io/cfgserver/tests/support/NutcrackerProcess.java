@@ -32,7 +32,7 @@ public final class NutcrackerProcess implements AutoCloseable {
             Files.createDirectories(dir);
             Path conf = dir.resolve("nutcracker.yml");
             Files.writeString(conf, yaml);
-            Process p = new ProcessBuilder("nutcracker", "-c", conf.toString(), "-o", dir.resolve("nutcracker.log").toString(),
+            Process p = new ProcessBuilder(binary(), "-c", conf.toString(), "-o", dir.resolve("nutcracker.log").toString(),
                     "-s", Integer.toString(LoopbackPorts.next()), "-a", "127.0.0.1")
                     .redirectErrorStream(true).redirectOutput(dir.resolve("nutcracker.out").toFile()).start();
             NutcrackerProcess n = new NutcrackerProcess(p, port, dir);
@@ -57,6 +57,15 @@ public final class NutcrackerProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The nutcracker binary: $NUTCRACKER_BIN, else /usr/sbin/nutcracker, else "nutcracker" on PATH. */
+    public static String binary() {
+        String env = System.getenv("NUTCRACKER_BIN");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        return Files.isExecutable(Path.of("/usr/sbin/nutcracker")) ? "/usr/sbin/nutcracker" : "nutcracker";
     }
 
     /** A client for talking through twemproxy: RESP2, no HELLO, no CLIENT SETINFO (both close the connection). */
