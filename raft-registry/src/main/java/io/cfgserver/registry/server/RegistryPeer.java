@@ -94,9 +94,15 @@ public final class RegistryPeer implements RegistryClient, AutoCloseable {
      * @throws RegistryPeerException when Ratis cannot start (port taken, unreadable storage, corrupt snapshot)
      */
     public static RegistryPeer start(PeerConfig config) {
+        return start(config, properties -> { });
+    }
+
+    /** As {@link #start(PeerConfig)}, with extra Ratis settings applied last (tests: tiny log segments). */
+    static RegistryPeer start(PeerConfig config, Consumer<RaftProperties> tuning) {
         RaftGroupId groupId = RaftGroupId.valueOf(config.groupId());
         RaftGroup group = RaftGroup.valueOf(groupId, toRaftPeers(config.peers()));
         RaftProperties properties = properties(config);
+        tuning.accept(properties);
         boolean recover = Files.isDirectory(config.storageDir().resolve(config.groupId().toString()));
         RegistryStateMachine stateMachine = new RegistryStateMachine();
         DeadlineRetryPolicy retry = new DeadlineRetryPolicy(RETRY_SLEEP);
@@ -335,6 +341,11 @@ public final class RegistryPeer implements RegistryClient, AutoCloseable {
 
     private static boolean sameAddress(PeerInfo a, PeerInfo b) {
         return Address.parse(a.address()).equals(Address.parse(b.address()));
+    }
+
+    /** The Ratis division of this peer's group (tests and diagnostics). */
+    RaftServer.Division division() throws IOException {
+        return server.getDivision(groupId);
     }
 
     // ---- accessors and close ------------------------------------------------------------------

@@ -14,7 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import org.apache.ratis.conf.RaftProperties;
 
 /**
  * Test fixture: a registry group of real peers in this JVM, each on a free 127.0.0.1 port with its
@@ -24,23 +26,30 @@ import java.util.function.UnaryOperator;
 public final class RegistryCluster implements AutoCloseable {
     private final Path dir;
     private final UnaryOperator<PeerConfig> tweak;
+    private final Consumer<RaftProperties> tuning;
     private final List<PeerInfo> members = new ArrayList<>();
     private final Map<String, RegistryPeer> running = new LinkedHashMap<>();
 
-    private RegistryCluster(Path dir, UnaryOperator<PeerConfig> tweak) {
+    private RegistryCluster(Path dir, UnaryOperator<PeerConfig> tweak, Consumer<RaftProperties> tuning) {
         this.dir = dir;
         this.tweak = tweak;
+        this.tuning = tuning;
     }
 
     /** Starts {@code n} peers named cfg1..cfgN; {@code tweak} adjusts each peer's config. */
     public static RegistryCluster start(int n, Path dir, UnaryOperator<PeerConfig> tweak) {
-        RegistryCluster c = new RegistryCluster(dir, tweak);
+        return start(n, dir, tweak, properties -> { });
+    }
+
+    /** As above, with extra Ratis settings for every peer. */
+    static RegistryCluster start(int n, Path dir, UnaryOperator<PeerConfig> tweak, Consumer<RaftProperties> tuning) {
+        RegistryCluster c = new RegistryCluster(dir, tweak, tuning);
         for (int i = 1; i <= n; i++) {
             c.members.add(new PeerInfo("cfg" + i, "127.0.0.1:" + freePort()));
         }
         try {
             for (PeerInfo p : c.members) {
-                c.running.put(p.id(), RegistryPeer.start(c.config(p.id())));
+                c.running.put(p.id(), RegistryPeer.start(c.config(p.id()), c.tuning));
             }
         } catch (RuntimeException e) {
             c.close();
@@ -97,7 +106,7 @@ public final class RegistryCluster implements AutoCloseable {
         if (running.containsKey(id)) {
             throw new IllegalStateException("peer " + id + " is running");
         }
-        RegistryPeer p = RegistryPeer.start(config(id));
+        RegistryPeer p = RegistryPeer.start(config(id), tuning);
         running.put(id, p);
         return p;
     }
@@ -108,7 +117,7 @@ public final class RegistryCluster implements AutoCloseable {
      */
     public synchronized RegistryPeer startNew(String id) {
         members.add(new PeerInfo(id, "127.0.0.1:" + freePort()));
-        RegistryPeer p = RegistryPeer.start(config(id));
+        RegistryPeer p = RegistryPeer.start(config(id), tuning);
         running.put(id, p);
         return p;
     }

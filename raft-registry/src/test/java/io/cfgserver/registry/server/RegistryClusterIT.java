@@ -28,7 +28,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.util.SizeInBytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -132,6 +134,30 @@ class RegistryClusterIT {
         await().atMost(CATCH_UP).until(() -> restarted.readLocal().equals(expected));
         assertThat(restarted.readLocal().events("shop")).hasSize(32); // +cluster-created, 30 test events, +proxy-added
         assertThat(version(restarted.readLocal(), "shop")).isEqualTo(2);
+    }
+
+    @Test
+    void aPeerAddedAfterTheLogWasPurgedInstallsTheLeadersSnapshot() {
+        cluster = RegistryCluster.start(3, dir, c -> c.withSnapshotThreshold(10), properties -> {
+            RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("8KB"));
+            RaftServerConfigKeys.Log.setPurgeGap(properties, 1);
+        });
+        RegistryPeer leader = cluster.awaitLeader(ELECTION);
+        leader.submit(createCluster("shop"));
+        for (int i = 0; i < 150; i++) {
+            leader.submit(new RecordEvent("shop", "+test-event", "proxy-[p" + i + "]", "event number " + i, 3_000 + i));
+        }
+        await().atMost(CATCH_UP).until(() -> logStart(leader) > 1);
+
+        RegistryPeer fourth = cluster.startNew("cfg4");
+        cluster.setPeers(leader, cluster.members());
+        RegistryState expected = leader.read();
+        await().atMost(CATCH_UP).until(() -> fourth.readLocal().equals(expected));
+        assertThat(fourth.submit(addProxy("shop", "p1", 22121)).version()).isEqualTo(2);
+    }
+
+    private static long logStart(RegistryPeer p) throws IOException {
+        return p.division().getRaftLog().getStartIndex();
     }
 
     private static List<Path> snapshots(RegistryPeer p) throws IOException {
