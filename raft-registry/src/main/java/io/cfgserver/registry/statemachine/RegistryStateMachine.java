@@ -78,7 +78,7 @@ public final class RegistryStateMachine extends BaseStateMachine {
     private final Object versionMonitor = new Object();
 
     private final AtomicBoolean leader = new AtomicBoolean();
-    private final List<Consumer<Boolean>> leaderListeners = new CopyOnWriteArrayList<>();
+    private final List<LeaderListener> leaderListeners = new CopyOnWriteArrayList<>();
     private final ExecutorService leaderEvents = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "registry-leader-events");
         t.setDaemon(true);
@@ -281,15 +281,35 @@ public final class RegistryStateMachine extends BaseStateMachine {
     /**
      * Registers a listener told {@code true} when this peer becomes a ready leader and
      * {@code false} when it stops being leader (step-down, shutdown). Calls come in order on one
-     * dedicated thread, never on a Ratis thread; a listener added while leader is told at once.
+     * dedicated thread, never on a Ratis thread, and only on a change of what that listener was
+     * last told (it starts at {@code false}); a listener added while leader is told at once.
      */
     public void addLeaderListener(Consumer<Boolean> listener) {
-        leaderListeners.add(listener);
-        dispatch(() -> {
-            if (leader.get()) {
-                tell(listener, true);
+        LeaderListener l = new LeaderListener(listener);
+        leaderListeners.add(l);
+        dispatch(() -> l.tell(leader.get()));
+    }
+
+    /** A listener and what it was last told; touched only by the leader-events thread. */
+    private static final class LeaderListener {
+        private final Consumer<Boolean> listener;
+        private boolean told;
+
+        LeaderListener(Consumer<Boolean> listener) {
+            this.listener = listener;
+        }
+
+        void tell(boolean value) {
+            if (value == told) {
+                return;
             }
-        });
+            told = value;
+            try {
+                listener.accept(value);
+            } catch (RuntimeException e) {
+                LOG.error("leader listener {} failed on {}", listener, value, e);
+            }
+        }
     }
 
     @Override
@@ -318,9 +338,7 @@ public final class RegistryStateMachine extends BaseStateMachine {
     private void setLeader(boolean value) {
         if (leader.compareAndSet(!value, value)) {
             LOG.info("{}: {} leader", getId(), value ? "is now" : "is no longer");
-            for (Consumer<Boolean> l : leaderListeners) {
-                dispatch(() -> tell(l, value));
-            }
+            dispatch(() -> leaderListeners.forEach(l -> l.tell(value)));
         }
     }
 
@@ -329,14 +347,6 @@ public final class RegistryStateMachine extends BaseStateMachine {
             leaderEvents.execute(r);
         } catch (RejectedExecutionException e) {
             LOG.debug("{}: closed, leader event dropped", getId());
-        }
-    }
-
-    private static void tell(Consumer<Boolean> listener, boolean value) {
-        try {
-            listener.accept(value);
-        } catch (RuntimeException e) {
-            LOG.error("leader listener {} failed on {}", listener, value, e);
         }
     }
 

@@ -2,6 +2,7 @@ package io.cfgserver.registry.statemachine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.cfgserver.registry.Json;
 import io.cfgserver.registry.command.Command;
@@ -12,13 +13,16 @@ import io.cfgserver.registry.command.RejectCode;
 import io.cfgserver.registry.topology.Address;
 import io.cfgserver.registry.topology.RegistryState;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.raftlog.LogProtoUtils;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -126,5 +130,25 @@ class RegistryStateMachineTest {
         assertThat(sm.query(Message.valueOf(RegistryStateMachine.BARRIER)).get().getContent().toStringUtf8())
                 .isEqualTo("5");
         assertThat(sm.query(Message.valueOf("what?"))).isCompletedExceptionally();
+    }
+
+    @Test
+    void leaderListenersHearEachChangeOnceAndInOrder() {
+        List<Boolean> early = new CopyOnWriteArrayList<>();
+        List<Boolean> late = new CopyOnWriteArrayList<>();
+        sm.addLeaderListener(early::add);
+
+        sm.notifyLeaderReady();
+        sm.notifyLeaderReady();
+        sm.addLeaderListener(late::add);
+        await().atMost(Duration.ofSeconds(5)).until(() -> late.size() == 1);
+        sm.notifyNotLeader(List.of());
+        sm.notifyLeaderChanged(RaftGroupMemberId.valueOf(RaftPeerId.valueOf("cfg1"), RaftGroupId.randomId()),
+                RaftPeerId.valueOf("cfg2"));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> early.size() == 2 && late.size() == 2);
+        assertThat(early).containsExactly(true, false);
+        assertThat(late).containsExactly(true, false);
+        assertThat(sm.isLeader()).isFalse();
     }
 }
