@@ -27,7 +27,9 @@ import java.util.stream.Stream;
  * successful write (the closed peer is restarted between rounds).
  *
  * <pre>
- * java -cp raft-registry/target/classes:raft-registry/target/test-classes:$(cat cp.txt) \
+ * mvn -q -B -pl raft-registry test-compile dependency:build-classpath \
+ *     -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * java -cp raft-registry/target/classes:raft-registry/target/test-classes:$(cat raft-registry/target/cp.txt) \
  *     io.cfgserver.registry.bench.RegistryBench [--writes 500] [--threads 8] [--per-thread 100] [--rounds 5]
  * </pre>
  *

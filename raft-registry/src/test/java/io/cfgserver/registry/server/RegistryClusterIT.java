@@ -184,9 +184,10 @@ class RegistryClusterIT {
         assertThat(fourth.submit(addProxy("shop", "p1", 22121)).version()).isEqualTo(2);
         assertThat(fourth.read().cluster("shop")).map(Cluster::version).contains(2L);
 
-        // Remove the leader itself: leadership is handed over first, writes go on.
+        // The leader removes itself: it hands leadership over first, writes go on.
         List<PeerInfo> withoutLeader = cluster.members().stream().filter(p -> !p.id().equals(leader.id())).toList();
-        cluster.setPeers(fourth, withoutLeader);
+        cluster.setPeers(leader, withoutLeader);
+        assertThat(leader.isLeader()).isFalse();
         cluster.stop(leader.id());
         RegistryPeer newLeader = cluster.awaitLeader(ELECTION);
         assertThat(newLeader.id()).isNotEqualTo(leader.id());
