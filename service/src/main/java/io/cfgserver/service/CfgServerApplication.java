@@ -132,10 +132,9 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
     static PeerConfig peerConfig(RegistryConfig r) {
         List<RegistryInfo.PeerInfo> peers = r.peers.stream()
                 .map(p -> new RegistryInfo.PeerInfo(p.id, p.address)).toList();
-        return PeerConfig.builder(r.peerId, peers, Path.of(r.dataDir))
-                .electionTimeout(r.electionTimeoutMin.toJavaDuration(), r.electionTimeoutMax.toJavaDuration())
-                .snapshotThreshold(r.snapshotThreshold)
-                .requestTimeout(r.requestTimeout.toJavaDuration())
-                .build();
+        return PeerConfig.of(r.peerId, peers, Path.of(r.dataDir))
+                .withElectionTimeout(r.electionTimeoutMin.toJavaDuration(), r.electionTimeoutMax.toJavaDuration())
+                .withSnapshotThreshold(r.snapshotThreshold)
+                .withRequestTimeout(r.requestTimeout.toJavaDuration());
     }
 }
