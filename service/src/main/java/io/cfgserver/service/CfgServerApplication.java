@@ -8,6 +8,7 @@ import io.cfgserver.registry.server.PeerConfig;
 import io.cfgserver.registry.server.RegistryPeer;
 import io.cfgserver.service.agent.AgentCommand;
 import io.cfgserver.service.api.AuthFilter;
+import io.cfgserver.service.api.ClusterJobsResource;
 import io.cfgserver.service.api.ClustersResource;
 import io.cfgserver.service.api.ErrorMappers;
 import io.cfgserver.service.api.GroupsResource;
@@ -115,6 +116,7 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         env.jersey().register(new ProxiesResource(peer, clock));
         env.jersey().register(new PolicyResource(peer, clock));
         env.jersey().register(new SlotsResource(peer, clock));
+        env.jersey().register(new ClusterJobsResource(jobs));
         env.jersey().register(new JobsResource(jobs));
         env.jersey().register(new RegistryResource(admin));
 

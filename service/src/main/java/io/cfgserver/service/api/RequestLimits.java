@@ -26,7 +26,8 @@ public final class RequestLimits implements ContainerRequestFilter {
         if (length != null) {
             try {
                 if (Long.parseLong(length.trim()) > MAX_BODY_BYTES) {
-                    throw new BodyTooLargeException();
+                    request.abortWith(ApiError.response(413, "body-too-large", new BodyTooLargeException().getMessage()));
+                    return;
                 }
             } catch (NumberFormatException e) {
                 throw ApiError.badRequest("Content-Length '" + length + "' is not a number");

@@ -1,0 +1,42 @@
+package io.cfgserver.service.api;
+
+import io.cfgserver.registry.topology.Job;
+import io.cfgserver.service.jobs.JobService;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.Map;
+
+/** {@code /v1/clusters/{name}/jobs}: start a job, list a cluster's jobs. */
+@Path("/v1/clusters/{name}/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class ClusterJobsResource {
+    private final JobService jobs;
+
+    public ClusterJobsResource(JobService jobs) {
+        this.jobs = jobs;
+    }
+
+    /** {@code {"type":"add-replica","params":{"group":"g1","address":"127.0.0.1:7003"}}}. */
+    public record StartJobBody(String type, Map<String, String> params) {
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response start(@PathParam("name") String cluster, StartJobBody body) {
+        Requests.required(body, "{\"type\":\"add-replica\",\"params\":{...}}");
+        return Response.status(201).entity(jobs.start(cluster, body.type(), body.params())).build();
+    }
+
+    @GET
+    public List<Job> list(@PathParam("name") String cluster) {
+        return jobs.list(cluster);
+    }
+
+}
