@@ -8,7 +8,6 @@ import java.time.Duration;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.ClientSetInfoConfig;
 
 /**
@@ -68,10 +67,10 @@ public final class NutcrackerProcess implements AutoCloseable {
         return Files.isExecutable(Path.of("/usr/sbin/nutcracker")) ? "/usr/sbin/nutcracker" : "nutcracker";
     }
 
-    /** A client for talking through twemproxy: RESP2, no HELLO, no CLIENT SETINFO (both close the connection). */
+    /** A client for talking through twemproxy: no protocol set (Jedis then sends no HELLO), no CLIENT SETINFO; twemproxy closes the connection on both. */
     public static Jedis proxyClient(String host, int port) {
         return new Jedis(new HostAndPort(host, port), DefaultJedisClientConfig.builder()
-                .protocol(RedisProtocol.RESP2).clientSetInfoConfig(ClientSetInfoConfig.DISABLED)
+                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED)
                 .connectionTimeoutMillis(2000).socketTimeoutMillis(5000).build());
     }
 
