@@ -30,6 +30,7 @@ public final class AgentCommand extends Command {
             throw new IllegalArgumentException("give the agent's configuration file: cfgserver agent agent.yml");
         }
         AgentConfig config = load(file);
+        config.logging.configure(new com.codahale.metrics.MetricRegistry(), "agent");
         ProxyAgent agent = new ProxyAgent(config);
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

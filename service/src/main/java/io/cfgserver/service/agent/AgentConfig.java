@@ -44,6 +44,12 @@ public class AgentConfig {
     @JsonProperty
     public NutcrackerSection nutcracker = new NutcrackerSection();
 
+    /** Dropwizard logging (level, loggers, appenders); INFO to the console by default. */
+    @Valid
+    @NotNull
+    @JsonProperty
+    public io.dropwizard.logging.common.DefaultLoggingFactory logging = new io.dropwizard.logging.common.DefaultLoggingFactory();
+
     /** Pool settings rendered into every config (timeouts, connections). */
     @NotNull
     @JsonProperty

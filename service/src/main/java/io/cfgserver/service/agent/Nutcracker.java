@@ -226,7 +226,7 @@ final class Nutcracker {
             s.connect(new InetSocketAddress(listen.host(), listen.port()), 200);
             s.setSoTimeout(500);
             OutputStream out = s.getOutputStream();
-            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write("*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII)); // twemproxy speaks RESP only, no inline commands
             out.flush();
             byte[] buf = new byte[7];
             int n = s.getInputStream().readNBytes(buf, 0, 7);

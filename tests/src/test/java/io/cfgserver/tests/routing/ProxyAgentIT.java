@@ -97,7 +97,14 @@ class ProxyAgentIT {
         throw new AssertionError("no proxy " + proxyId);
     }
 
+    /** Every proxy serves at least {@code version} with a live lease (not merely fenced). */
     static void awaitAllServe(long version) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            for (JsonNode p : proxies()) {
+                assertThat(p.path("standing").asText()).as("%s\n%s", p, AGENTS.get(0).logTail()).isEqualTo("SERVING");
+                assertThat(p.at("/proxy/servedVersion").asLong()).isGreaterThanOrEqualTo(version);
+            }
+        });
         var r = http.get(url("/v1/clusters/" + CLUSTER + "/proxies/await?version=" + version + "&timeoutMs=30000"));
         assertThat(r.status()).as("await proxies at version %d: %s\n%s", version, r.body(), AGENTS.get(0).logTail())
                 .isEqualTo(200);
