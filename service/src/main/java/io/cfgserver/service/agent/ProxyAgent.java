@@ -47,7 +47,8 @@ public final class ProxyAgent implements AutoCloseable {
     /** Runs until {@link #close()}. */
     public void run() throws IOException, InterruptedException {
         if (nutcracker.adopt()) {
-            LOG.info("+proxy-adopt {} nutcracker left running by an earlier agent", id);
+            servedVersion = versionOf(nutcracker.runningConfig());
+            LOG.info("+proxy-adopt {} nutcracker left running by an earlier agent, serving version {}", id, servedVersion);
         }
         while (!stopping) {
             long sentAt = System.currentTimeMillis();
@@ -130,6 +131,16 @@ public final class ProxyAgent implements AutoCloseable {
         rejectedVersion = c.version();
         LOG.error("-config-rejected {} version {}: {}; the running config stays", id, c.version(), why);
         registry.event(config.cluster, "-config-rejected", id, "version " + c.version() + ": " + why);
+    }
+
+    /** The topology version named in a rendered config's header, 0 when there is none. */
+    static long versionOf(String yaml) {
+        if (yaml == null) {
+            return 0;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^# cluster-\\[[^]]*] topology version (\\d+)\\.")
+                .matcher(yaml);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     /** The config without its header comment (which names the version). */
