@@ -120,7 +120,7 @@ start_peers() {
     log "registry leader: $(leader_of "${PEER_REST_PORTS[0]}")"
 }
 
-DEMO_CLUSTER='{"name":"demo","groups":[{"id":"g1","master":"127.0.0.1:7001","replicas":["127.0.0.1:7002"]},{"id":"g2","master":"127.0.0.1:7011","replicas":["127.0.0.1:7012"]}],"proxies":[]}'
+DEMO_CLUSTER='{"name":"demo","groups":[{"id":"g1","master":"127.0.0.1:7001","replicas":["127.0.0.1:7002"]},{"id":"g2","master":"127.0.0.1:7011","replicas":["127.0.0.1:7012"]}],"proxies":[{"id":"p1","listen":"127.0.0.1:22121"},{"id":"p2","listen":"127.0.0.1:22122"}]}'
 
 create_demo_cluster() {
     local out status
@@ -141,6 +141,26 @@ create_demo_cluster() {
         esac
     done
     die "could not create cluster demo: last answer HTTP $status"
+}
+
+proxy_ping() { redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null | grep -q PONG; }
+
+start_agents() {
+    local i
+    for i in 1 2; do
+        local name="agent-p$i"
+        if is_running "$name"; then
+            log "$name already running (pid $(pid_of "$name")), nutcracker on 127.0.0.1:2212$i"
+            continue
+        fi
+        (cd "$REPO_ROOT" && CFGSERVER_RUN="$RUN_DIR" CFGSERVER_TOKEN="$CFGSERVER_TOKEN" \
+            start_bg "$name" "agent-p$i.yml" java -Xmx256m -jar "$RUN_JAR" agent "$DEPLOY_DIR/local/agent-p$i.yml")
+        log "started $name (pid $(pid_of "$name")), log $LOG_DIR/$name.log"
+    done
+    for i in 1 2; do
+        wait_until 60 "nutcracker of p$i answers on 127.0.0.1:2212$i" proxy_ping "2212$i" \
+            || die "proxy p$i did not come up (log: $LOG_DIR/agent-p$i.log)"
+    done
 }
 
 print_summary() {
@@ -178,7 +198,13 @@ Add the spare redis as a second replica of g1 (a Temporal workflow; watch it in 
   curl -s http://127.0.0.1:18081/v1/jobs/<id from the answer>
   redis-cli -p $SPARE_PORT info replication
 
-Fail over g1 the hard way:  kill -9 \$(head -n 1 $PID_DIR/redis-7001.pid)
+Through the proxies (twemproxy, routed by the registry's slot map; 2 agents keep them current):
+  redis-cli -p 22121 set hello world ; redis-cli -p 22122 get hello
+  curl -s http://127.0.0.1:18081/v1/clusters/demo/proxies          # served version, lease, standing
+  curl -s http://127.0.0.1:18081/v1/clusters/demo/proxies/p1/nutcracker.yml
+
+Automatic failover (controller on the registry leader) is not built yet: killing a master
+today only shows up as failed writes through the proxies.
 INFO
     fi
     cat <<INFO
@@ -210,6 +236,7 @@ main() {
         build_jar
         start_peers
         create_demo_cluster
+        start_agents
     fi
     log "quickstart done in $(( ($(now_ms) - t0) / 1000 )) s"
     print_summary
