@@ -127,7 +127,11 @@ create_demo_cluster() {
     out="$(api GET /v1/clusters/demo)" || die "no peer answered GET /v1/clusters/demo"
     status="$(printf '%s\n' "$out" | tail -n 1)"
     if [ "$status" = 200 ]; then
-        log "cluster demo already exists"
+        log "cluster demo already exists (deploy/stop.sh --wipe starts from scratch)"
+        local i
+        for i in 1 2; do   # an older demo may lack the proxies
+            api POST /v1/clusters/demo/proxies "{\"id\":\"p$i\",\"listen\":\"127.0.0.1:2212$i\"}" >/dev/null || true
+        done
         return 0
     fi
     for _ in 1 2 3 4 5; do
