@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import io.cfgserver.activities.redis.RedisActivitiesImpl;
 import io.cfgserver.registry.client.RegistryInfo;
+import io.cfgserver.registry.controller.Controller;
+import io.cfgserver.registry.controller.ControllerConfig;
+import io.cfgserver.registry.controller.FaultHooks;
+import io.cfgserver.registry.controller.PeerLink;
+import io.cfgserver.registry.controller.Prober;
 import io.cfgserver.registry.server.PeerConfig;
 import io.cfgserver.registry.server.RegistryPeer;
 import io.cfgserver.service.agent.AgentCommand;
@@ -84,6 +89,41 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
                 peer.close();
             }
         });
+
+        // Stop-loss: every peer probes (followers confirm a master's failure); the leader acts.
+        if (config.controller.enabled) {
+            ControllerConfig cc = config.controller.toConfig();
+            FaultHooks hooks = FaultHooks.fromSystemProperties();
+            Prober prober = new Prober(peer::readLocal, cc, System::nanoTime, hooks).start();
+            peer.setPeerQueryHandler(prober::answer);
+            PeerLink link = new PeerLink() {
+                @Override
+                public String selfId() {
+                    return peer.id();
+                }
+
+                @Override
+                public List<String> members() {
+                    return peer.info().peers().stream().map(RegistryInfo.PeerInfo::id).toList();
+                }
+
+                @Override
+                public java.util.concurrent.CompletableFuture<String> ask(String peerId, String question) {
+                    return peer.askPeer(peerId, question);
+                }
+            };
+            Controller controller = new Controller(peer, prober, link, cc, clock, System::nanoTime, hooks);
+            peer.addLeaderListener(controller::leadership);
+            env.lifecycle().manage(new Managed() {
+                @Override
+                public void stop() {
+                    controller.close();
+                    prober.close();
+                }
+            });
+        } else {
+            LOG.warn("controller.enabled is false: no failure detection or failover on this peer");
+        }
 
         TemporalConnector temporal = new TemporalConnector(config.temporal, searchAttributes(),
                 worker -> WorkerRegistration.register(worker, peer, new RedisActivitiesImpl()));

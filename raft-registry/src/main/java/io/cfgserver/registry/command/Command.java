@@ -25,11 +25,18 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = RecordEvent.class, name = "RecordEvent"),
     @JsonSubTypes.Type(value = RenewLease.class, name = "RenewLease"),
     @JsonSubTypes.Type(value = SetProxyListen.class, name = "SetProxyListen"),
+    @JsonSubTypes.Type(value = BeginFailover.class, name = "BeginFailover"),
+    @JsonSubTypes.Type(value = PromoteReplica.class, name = "PromoteReplica"),
+    @JsonSubTypes.Type(value = EndFailover.class, name = "EndFailover"),
+    @JsonSubTypes.Type(value = RequestSwitchover.class, name = "RequestSwitchover"),
+    @JsonSubTypes.Type(value = SetReplicaBanned.class, name = "SetReplicaBanned"),
+    @JsonSubTypes.Type(value = ClearStale.class, name = "ClearStale"),
 })
 public sealed interface Command
         permits CreateCluster, DeleteCluster, AddGroup, RemoveGroup, AddReplica, RemoveReplica,
                 AddProxy, RemoveProxy, SetPolicy, AssignSlots, BeginJob, UpdateJob, RecordEvent, RenewLease,
-                SetProxyListen {
+                SetProxyListen, BeginFailover, PromoteReplica, EndFailover, RequestSwitchover, SetReplicaBanned,
+                ClearStale {
 
     /** When the command was issued, by the issuer's clock. */
     long atMillis();

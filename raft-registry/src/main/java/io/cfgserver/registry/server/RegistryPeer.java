@@ -258,6 +258,27 @@ public final class RegistryPeer implements RegistryClient, AutoCloseable {
                 .toList();
     }
 
+    // ---- questions to other peers ------------------------------------------------------------
+
+    /** See {@link RegistryStateMachine#setPeerQueryHandler}. */
+    public void setPeerQueryHandler(java.util.function.Function<String, String> handler) {
+        stateMachine.setPeerQueryHandler(handler);
+    }
+
+    /**
+     * Asks another peer's {@linkplain #setPeerQueryHandler handler} a question (a Ratis stale read
+     * served by that peer itself). Fails when the peer does not answer in time.
+     */
+    public java.util.concurrent.CompletableFuture<String> askPeer(String peerId, String question) {
+        return client.async().sendStaleRead(Message.valueOf(RegistryStateMachine.PEER_QUERY_PREFIX + question), 0,
+                org.apache.ratis.protocol.RaftPeerId.valueOf(peerId)).thenApply(reply -> {
+                    if (!reply.isSuccess()) {
+                        throw new java.util.concurrent.CompletionException(reply.getException());
+                    }
+                    return reply.getMessage().getContent().toStringUtf8();
+                });
+    }
+
     // ---- leadership and membership ------------------------------------------------------------
 
     /** True while this peer is the leader and ready to serve (it has committed an entry of its term). */

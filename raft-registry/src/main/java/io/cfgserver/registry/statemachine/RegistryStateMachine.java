@@ -226,11 +226,30 @@ public final class RegistryStateMachine extends BaseStateMachine {
         }
     }
 
+    /** Queries with this prefix go to the {@link #setPeerQueryHandler peer query handler} (the controller's probes). */
+    public static final String PEER_QUERY_PREFIX = "peer:";
+    private volatile java.util.function.Function<String, String> peerQueryHandler;
+
+    /**
+     * Answers questions another peer asks this one (a stale read, not linearizable): the failure
+     * detector asks the followers what their own probes say of a master. Local, not replicated.
+     */
+    public void setPeerQueryHandler(java.util.function.Function<String, String> handler) {
+        this.peerQueryHandler = handler;
+    }
+
     @Override
     public CompletableFuture<Message> query(Message request) {
         String q = request.getContent().toStringUtf8();
         if (BARRIER.equals(q)) {
             return CompletableFuture.completedFuture(Message.valueOf(Long.toString(getLastAppliedTermIndex().getIndex())));
+        }
+        if (q.startsWith(PEER_QUERY_PREFIX)) {
+            java.util.function.Function<String, String> h = peerQueryHandler;
+            if (h == null) {
+                return CompletableFuture.failedFuture(new StateMachineException("this peer answers no peer queries yet", false));
+            }
+            return CompletableFuture.completedFuture(Message.valueOf(h.apply(q.substring(PEER_QUERY_PREFIX.length()))));
         }
         return CompletableFuture.failedFuture(new StateMachineException("unknown query '" + q + "': the only query is '"
                 + BARRIER + "'", false));

@@ -130,6 +130,19 @@ final class Nutcracker {
      * config this nutcracker cannot run). Returns empty when it ran, or why not.
      */
     Optional<String> trial(String yaml, Address listen) throws IOException, InterruptedException {
+        // free ports are found by binding and releasing them: another process may take one in
+        // between, so a failed trial is tried again on new ports before the config counts as refused
+        Optional<String> result = Optional.empty();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            result = trialOnce(yaml, listen);
+            if (result.isEmpty() || result.get().startsWith("cannot listen")) {
+                return result;
+            }
+        }
+        return result;
+    }
+
+    private Optional<String> trialOnce(String yaml, Address listen) throws IOException, InterruptedException {
         int port;
         try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
             probe.bind(new InetSocketAddress(listen.host(), 0));
@@ -147,15 +160,16 @@ final class Nutcracker {
         Files.deleteIfExists(log);
         Process p = new ProcessBuilder(binary.toString(), "-c", conf.toString(), "-o", log.toString(),
                 "-s", Integer.toString(stats), "-a", "127.0.0.1").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         try {
             Address at = new Address(listen.host(), port);
             long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             while (System.nanoTime() < deadline) {
                 if (!p.isAlive()) {
                     String said = Files.exists(log) ? Files.readString(log).trim() : "";
-                    return Optional.of("nutcracker exited at start: "
-                            + said.substring(Math.max(0, said.length() - 400)).replace('\n', ' '));
+                    String why = said.lines().filter(l -> !l.contains("nc.c:18")).reduce((a, b) -> a + " " + b).orElse(said);
+                    return Optional.of("nutcracker exited at start (code " + p.waitFor() + "): "
+                            + why.substring(Math.max(0, why.length() - 400)));
                 }
                 if (ping(at)) {
                     return Optional.empty();

@@ -6,6 +6,7 @@ import io.cfgserver.registry.command.AddReplica;
 import io.cfgserver.registry.command.CommandResult;
 import io.cfgserver.registry.command.RemoveGroup;
 import io.cfgserver.registry.command.RemoveReplica;
+import io.cfgserver.registry.command.RequestSwitchover;
 import io.cfgserver.registry.topology.Address;
 import io.cfgserver.registry.topology.Group;
 import io.cfgserver.service.api.Requests.GroupBody;
@@ -86,6 +87,49 @@ public class GroupsResource {
             @PathParam("address") String address) {
         registry.submit(new RemoveReplica(name, id, Requests.address(address, "address in the path"), clock.millis()));
         return Response.noContent().build();
+    }
+
+    /** {@code POST .../groups/{id}/switchover} body: optional target replica and how long to wait. */
+    public record SwitchoverBody(String target, Long timeoutMs) {
+    }
+
+    /**
+     * A planned switchover (Redis' FAILOVER TO: writes pause until the target has caught up, so
+     * nothing acknowledged is lost), carried out by the registry leader's controller. Answers when
+     * it has ended: 200 with the history record, 409 when it was aborted, 504 when it takes longer
+     * than {@code timeoutMs} (it goes on; GET the group to follow it).
+     */
+    @POST
+    @Path("/{id}/switchover")
+    public Response switchover(@PathParam("name") String name, @PathParam("id") String id, SwitchoverBody body) {
+        SwitchoverBody b = body == null ? new SwitchoverBody(null, null) : body;
+        Address target = b.target() == null || b.target().isBlank() ? null : Requests.address(b.target(), "target");
+        java.time.Duration wait = Reads.waitDuration(b.timeoutMs() == null ? 30_000L : b.timeoutMs());
+        Group before = group(name, id, null);
+        long epoch = before.epoch() + 1;
+        registry.submit(new RequestSwitchover(name, id, target, clock.millis()));
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() < deadline) {
+            Group g = group(name, id, "local");
+            if (g.failover() == null) {
+                var record = g.history().stream().filter(h -> h.epoch() == epoch).reduce((x, y) -> y);
+                if (record.isPresent()) {
+                    if (!record.get().outcome().equals("done")) {
+                        throw ApiError.fail(409, "switchover-aborted", "the switchover of group-[" + id + "] was aborted: "
+                                + record.get().outcome() + " (see GET /v1/clusters/" + name + "/events)");
+                    }
+                    return Response.ok(record.get()).build();
+                }
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw ApiError.fail(504, "switchover-pending", "the switchover of group-[" + id + "] has not ended within "
+                + wait.toMillis() + " ms; it goes on: GET /v1/clusters/" + name + "/groups/" + id + " shows it");
     }
 
     private Group group(String name, String id, String consistency) {

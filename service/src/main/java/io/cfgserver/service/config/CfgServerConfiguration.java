@@ -21,4 +21,9 @@ public class CfgServerConfiguration extends Configuration {
     @NotNull
     @JsonProperty
     public AuthConfig auth = new AuthConfig();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public ControllerSection controller = new ControllerSection();
 }

@@ -47,11 +47,17 @@ public final class PropagationBench {
             List<String> urls = registry.peers().stream().map(ServiceProcess::baseUrl).toList();
             System.out.printf("registry: 3 peers; agents in-process, lease 3000 ms; %d rounds per size%n", rounds);
             for (int n : sizes) {
-                results.add(measure(n, rounds, dir.resolve("n" + n), http, base, urls, registry.token(), r1, r2));
+                try {
+                    results.add(measure(n, rounds, dir.resolve("n" + n), http, base, urls, registry.token(), r1, r2));
+                } catch (RuntimeException e) {
+                    results.add("FAILED agents=" + n + ": " + e.getMessage());
+                    System.out.println(results.get(results.size() - 1));
+                }
             }
         }
         System.out.println();
         results.forEach(System.out::println);
+        System.exit(results.stream().anyMatch(r -> r.startsWith("FAILED")) ? 1 : 0);
     }
 
     static String measure(int n, int rounds, Path dir, Http http, String base, List<String> urls, String token,
@@ -92,6 +98,20 @@ public final class PropagationBench {
             t.start();
             threads.add(t);
         }
+        try {
+            return rounds(n, rounds, cluster, ports, http, base);
+        } finally {
+            for (ProxyAgent a : agents) {
+                a.close();
+            }
+            for (Thread t : threads) {
+                t.join(5000);
+            }
+            http.delete(base + "/v1/clusters/" + cluster);
+        }
+    }
+
+    static String rounds(int n, int rounds, String cluster, int[] ports, Http http, String base) throws Exception {
         long version = version(http, base, cluster);
         awaitAcked(http, base, cluster, version, n, 60_000);
 
@@ -125,6 +145,7 @@ public final class PropagationBench {
                 j.close();
             }
         }, "bench-client");
+        client.setDaemon(true);
         client.start();
 
         List<Long> propagation = new ArrayList<>();
@@ -149,13 +170,6 @@ public final class PropagationBench {
         }
         stop.set(true);
         client.join(5000);
-        for (ProxyAgent a : agents) {
-            a.close();
-        }
-        for (Thread t : threads) {
-            t.join(5000);
-        }
-        http.delete(base + "/v1/clusters/" + cluster);
         String line = String.format("RESULT agents=%d rounds=%d commit_p50_ms=%d commit_p99_ms=%d "
                 + "last_ack_p50_ms=%d last_ack_p99_ms=%d client_gap_p50_ms=%d client_gap_p99_ms=%d",
                 n, rounds, pct(commit, 50), pct(commit, 99), pct(propagation, 50), pct(propagation, 99),

@@ -1,0 +1,521 @@
+package io.cfgserver.registry.controller;
+
+import io.cfgserver.registry.client.ProxyBarrier;
+import io.cfgserver.registry.client.RegistryClient;
+import io.cfgserver.registry.command.BeginFailover;
+import io.cfgserver.registry.command.ClearStale;
+import io.cfgserver.registry.command.Command;
+import io.cfgserver.registry.command.EndFailover;
+import io.cfgserver.registry.command.PromoteReplica;
+import io.cfgserver.registry.command.RecordEvent;
+import io.cfgserver.registry.command.SetReplicaBanned;
+import io.cfgserver.registry.topology.Address;
+import io.cfgserver.registry.topology.Cluster;
+import io.cfgserver.registry.topology.Failover;
+import io.cfgserver.registry.topology.Group;
+import io.cfgserver.registry.topology.Instance;
+import io.cfgserver.registry.topology.Policy;
+import io.cfgserver.registry.topology.RegistryState;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stop-loss, on the registry leader only: one tick loop with a monitoring half (the prober's views,
+ * subjective down) and an acting half (objective down confirmed by a majority of peers, failover,
+ * bans, demotion of returning masters, switchovers). Every failover step is a registry command, so
+ * a new leader resumes from what was committed; every Redis action is idempotent. Per group, one
+ * piece of work runs at a time, off the tick thread.
+ */
+public final class Controller implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
+
+    private final RegistryClient registry;
+    private final Prober prober;
+    private final PeerLink peers;
+    private final ControllerConfig config;
+    private final Clock clock;
+    private final LongSupplier nanos;
+    private final FaultHooks hooks;
+    private final RedisCommands redis;
+    private final ExecutorService workers = Executors.newFixedThreadPool(4, r -> daemon(r, "controller-worker"));
+    private final ExecutorService events = Executors.newSingleThreadExecutor(r -> daemon(r, "controller-events"));
+    private final Map<String, CompletableFuture<Void>> busy = new ConcurrentHashMap<>();
+    /** Per group key: when (nanos) its master was first seen subjectively down; absent when up. */
+    private final Map<String, Long> sdownSince = new ConcurrentHashMap<>();
+    private final Set<String> announced = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> masterSettings = new ConcurrentHashMap<>();
+    private volatile boolean leading;
+    private volatile long tiltUntilNanos;
+    private Thread loop;
+
+    public Controller(RegistryClient registry, Prober prober, PeerLink peers, ControllerConfig config, Clock clock,
+            LongSupplier nanos, FaultHooks hooks) {
+        this.registry = registry;
+        this.prober = prober;
+        this.peers = peers;
+        this.config = config;
+        this.clock = clock;
+        this.nanos = nanos;
+        this.hooks = hooks;
+        this.redis = new RedisCommands((int) config.probeTimeout().toMillis() * 3);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Leader notifications: starts the loop on {@code true}, stops it on {@code false}. */
+    public synchronized void leadership(boolean isLeader) {
+        if (isLeader && !leading) {
+            leading = true;
+            // a new leader first watches a full downAfter before acting: its view starts now
+            tiltUntilNanos = nanos.getAsLong() + config.tiltDuration().toNanos();
+            loop = daemon(this::run, "controller");
+            loop.start();
+            LOG.info("+controller-start this peer leads: stop-loss active (after {} ms of fresh probes)",
+                    config.tiltDuration().toMillis());
+        } else if (!isLeader && leading) {
+            leading = false;
+            if (loop != null) {
+                loop.interrupt();
+            }
+            sdownSince.clear();
+            announced.clear();
+            LOG.info("-controller-stop this peer no longer leads");
+        }
+    }
+
+    public boolean active() {
+        return leading;
+    }
+
+    private void run() {
+        long period = config.probePeriod().toNanos();
+        long last = nanos.getAsLong();
+        while (leading && !Thread.currentThread().isInterrupted()) {
+            long now = nanos.getAsLong();
+            if (now - last > config.tiltGap().toNanos()) {
+                tiltUntilNanos = now + config.tiltDuration().toNanos();
+                LOG.warn("+tilt the controller's tick was late by {} ms: acting on nothing for {} ms",
+                        (now - last) / 1_000_000, config.tiltDuration().toMillis());
+            }
+            last = now;
+            try {
+                tick(now);
+            } catch (RuntimeException e) {
+                LOG.warn("controller tick failed: {}", e.toString());
+            }
+            try {
+                Thread.sleep(Math.max(1, (period - (nanos.getAsLong() - now)) / 1_000_000));
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private boolean tilted(long now) {
+        return now < tiltUntilNanos;
+    }
+
+    // ---- the tick: monitoring, then acting ----------------------------------------------------
+
+    void tick(long now) {
+        RegistryState state = registry.readLocal();
+        int masters = 0;
+        int mastersDown = 0;
+        for (Cluster c : state.clusters().values()) {
+            for (Group g : c.groups()) {
+                masters++;
+                if (prober.sdown(g.master().address(), c.policy().downAfterMillis())) {
+                    mastersDown++;
+                }
+            }
+        }
+        double downShare = masters == 0 ? 0 : (double) mastersDown / masters;
+        for (Cluster c : state.clusters().values()) {
+            for (Group g : c.groups()) {
+                monitor(c, g, now);
+                if (!tilted(now)) {
+                    act(c, g, now, downShare);
+                }
+            }
+        }
+    }
+
+    private static String key(Cluster c, Group g) {
+        return c.name() + "/" + g.id();
+    }
+
+    /** Subjective down of the master: events on entering and leaving it. */
+    private void monitor(Cluster c, Group g, long now) {
+        String k = key(c, g);
+        boolean down = prober.sdown(g.master().address(), c.policy().downAfterMillis());
+        if (down && sdownSince.putIfAbsent(k, now) == null) {
+            event(c.name(), "+sdown", g.master().address().logId(), "master of " + g.logId() + ", no valid reply for "
+                    + c.policy().downAfterMillis() + " ms");
+        } else if (!down && sdownSince.remove(k) != null) {
+            announced.removeIf(a -> a.startsWith(k + "|"));
+            event(c.name(), "-sdown", g.master().address().logId(), "master of " + g.logId() + " answers again");
+        }
+    }
+
+    private void act(Cluster c, Group g, long now, double downShare) {
+        String k = key(c, g);
+        if (g.failover() != null) {
+            submit(k, () -> drive(c.name(), g.id()));
+        } else if (sdownSince.containsKey(k)) {
+            submit(k, () -> detect(c.name(), g.id(), downShare));
+        } else {
+            submit(k, () -> maintain(c.name(), g.id()));
+        }
+    }
+
+    private void submit(String key, Runnable work) {
+        busy.compute(key, (k, running) -> {
+            if (running != null && !running.isDone()) {
+                return running;
+            }
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("controller work on {} failed: {}", k, e.toString());
+                }
+            }, workers);
+        });
+    }
+
+    private Optional<Group> current(String cluster, String group) {
+        return registry.readLocal().cluster(cluster).flatMap(c -> c.group(group));
+    }
+
+    private Policy policy(String cluster) {
+        return registry.readLocal().cluster(cluster).map(Cluster::policy).orElse(Policy.defaults());
+    }
+
+    /** Says something once per down episode of a group (the key includes the episode's reason). */
+    private void once(String cluster, Group g, String type, String message) {
+        if (announced.add(cluster + "/" + g.id() + "|" + type)) {
+            event(cluster, type, g.logId(), message);
+        }
+    }
+
+    // ---- detection: subjective -> objective down -> failover -----------------------------------
+
+    private void detect(String cluster, String groupId, double downShare) {
+        Group g = current(cluster, groupId).orElse(null);
+        if (g == null || g.failover() != null || !leading) {
+            return;
+        }
+        Policy policy = policy(cluster);
+        long t0 = nanos.getAsLong();
+        int agree = objectivelyDown(g.master().address(), policy.downAfterMillis());
+        int quorum = peers.members().size() / 2 + 1;
+        if (agree < quorum) {
+            once(cluster, g, "-odown-not-confirmed", "only " + agree + " of " + peers.members().size()
+                    + " peers see " + g.master().address() + " down (quorum " + quorum + "): no failover");
+            return;
+        }
+        long odownAt = nanos.getAsLong();
+        once(cluster, g, "+odown", g.master().address() + " down for " + agree + "/" + peers.members().size() + " peers");
+        if (!policy.autoFailover()) {
+            once(cluster, g, "-failover-abort-auto-failover-off", "automatic failover is off for this cluster");
+            return;
+        }
+        if (downShare > policy.fleetBreakerShare()) {
+            once(cluster, g, "-failover-abort-fleet-breaker", String.format("%.0f%% of all masters look down (breaker at"
+                    + " %.0f%%): the controller's network is suspect, not Redis", downShare * 100,
+                    policy.fleetBreakerShare() * 100));
+            return;
+        }
+        long windowStart = clock.millis() - policy.failoverWindowMillis();
+        long recent = g.history().stream().filter(h -> !h.planned() && h.outcome().equals("done")
+                && h.endedMillis() >= windowStart).count();
+        if (recent >= policy.maxFailoversPerWindow()) {
+            once(cluster, g, "-failover-abort-rate-limit", recent + " failovers in the last "
+                    + policy.failoverWindowMillis() + " ms (max " + policy.maxFailoversPerWindow() + ")");
+            return;
+        }
+        List<Ranking.Candidate> assessed = Ranking.assess(g, r -> prober.view(r.address()), nanos.getAsLong(),
+                policy.downAfterMillis(), Math.max(10_000, policy.downAfterMillis() * 10));
+        Optional<Ranking.Candidate> best = Ranking.best(assessed);
+        if (best.isEmpty()) {
+            once(cluster, g, "-failover-abort-no-good-replica", Ranking.reasons(assessed));
+            return;
+        }
+        Address candidate = best.get().replica().address();
+        submitCommand(new BeginFailover(cluster, groupId, g.epoch() + 1, candidate,
+                "odown " + agree + "/" + peers.members().size(), clock.millis()));
+        long intentAt = nanos.getAsLong();
+        hooks.step(FaultHooks.AFTER_BEGIN);
+        timings.put(cluster + "/" + groupId, new long[] {t0, odownAt, intentAt, 0, 0});
+        drive(cluster, groupId);
+    }
+
+    /** How many peers (this one included) see the master down; the others are asked in parallel. */
+    private int objectivelyDown(Address master, long downAfterMillis) {
+        int agree = prober.sdown(master, downAfterMillis) ? 1 : 0;
+        List<CompletableFuture<String>> answers = new ArrayList<>();
+        for (String p : peers.members()) {
+            if (!p.equals(peers.selfId())) {
+                answers.add(peers.ask(p, "sdown " + master + " " + downAfterMillis)
+                        .orTimeout(config.odownTimeout().toMillis(), TimeUnit.MILLISECONDS));
+            }
+        }
+        for (CompletableFuture<String> a : answers) {
+            try {
+                if (a.join().startsWith("down")) {
+                    agree++;
+                }
+            } catch (RuntimeException e) {
+                // a peer that does not answer does not agree
+            }
+        }
+        return agree;
+    }
+
+    // ---- the failover state machine: one method per state --------------------------------------
+
+    /** Per group: nanos of detection, objective down, intent, promoted, committed (for the breakdown). */
+    private final Map<String, long[]> timings = new ConcurrentHashMap<>();
+
+    private void drive(String cluster, String groupId) {
+        for (int step = 0; step < 10 && leading; step++) {
+            Group g = current(cluster, groupId).orElse(null);
+            if (g == null || g.failover() == null) {
+                return;
+            }
+            Failover f = g.failover();
+            boolean progressed = switch (f.state()) {
+                case SWITCHOVER_REQUESTED -> switchoverRequested(cluster, g, f);
+                case PROMOTING -> f.planned() ? promotingPlanned(cluster, g, f) : promoting(cluster, g, f);
+                case REPOINTING -> repointing(cluster, g, f);
+            };
+            if (!progressed) {
+                return;
+            }
+        }
+    }
+
+    private boolean promoting(String cluster, Group g, Failover f) {
+        try {
+            redis.promote(f.candidate());
+        } catch (RuntimeException e) {
+            if (clock.millis() - f.stateMillis() > config.promoteTimeout().toMillis()) {
+                abort(cluster, g, f, "promotion-failed", e.toString());
+            }
+            return false;
+        }
+        hooks.step(FaultHooks.AFTER_PROMOTE_REDIS);
+        long[] t = timings.get(cluster + "/" + g.id());
+        if (t != null) {
+            t[3] = nanos.getAsLong();
+        }
+        submitCommand(new PromoteReplica(cluster, g.id(), f.epoch(), clock.millis()));
+        if (t != null) {
+            t[4] = nanos.getAsLong();
+        }
+        hooks.step(FaultHooks.AFTER_COMMIT_MASTER);
+        return true;
+    }
+
+    private boolean switchoverRequested(String cluster, Group g, Failover f) {
+        Address target = f.candidate();
+        if (target == null) {
+            Policy policy = policy(cluster);
+            List<Ranking.Candidate> assessed = Ranking.assess(g, r -> prober.view(r.address()), nanos.getAsLong(),
+                    policy.downAfterMillis(), Math.max(10_000, policy.downAfterMillis() * 10));
+            Optional<Ranking.Candidate> best = Ranking.best(assessed);
+            if (best.isEmpty()) {
+                abort(cluster, g, f, "no-good-replica", Ranking.reasons(assessed));
+                return false;
+            }
+            target = best.get().replica().address();
+        }
+        submitCommand(new BeginFailover(cluster, g.id(), f.epoch(), target, "switchover", clock.millis()));
+        return true;
+    }
+
+    /** Planned: FAILOVER TO on the old master, which pauses writes until the target has everything. */
+    private boolean promotingPlanned(String cluster, Group g, Failover f) {
+        try {
+            String info = redis.info(f.candidate());
+            if (!Prober.parse(info, 0).isMaster()) {
+                redis.failoverTo(f.oldMaster(), f.candidate(), config.switchoverTimeout().toMillis());
+                long deadline = System.nanoTime() + config.switchoverTimeout().toNanos() + 2_000_000_000L;
+                while (!Prober.parse(redis.info(f.candidate()), 0).isMaster()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException(f.candidate() + " did not become master");
+                    }
+                    Thread.sleep(5);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (RuntimeException e) {
+            abort(cluster, g, f, "switchover-failed", e.getMessage());
+            return false;
+        }
+        submitCommand(new PromoteReplica(cluster, g.id(), f.epoch(), clock.millis()));
+        return true;
+    }
+
+    /** After the commit point: re-point the replicas, fence the old master, wait for the proxies. */
+    private boolean repointing(String cluster, Group g, Failover f) {
+        Address master = g.master().address();
+        for (Instance r : g.replicas()) {
+            try {
+                ProbeResult p = prober.view(r.address()).map(Prober.View::last).orElse(null);
+                if (p == null || !p.isReplicaOf(master)) {
+                    redis.replicaOf(r.address(), master);
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("re-pointing {} failed (the maintenance loop retries): {}", r.address(), e.toString());
+            }
+        }
+        applyMasterSettings(cluster, g);
+        long version = registry.readLocal().cluster(cluster).map(Cluster::version).orElse(0L);
+        String proxies = "all proxies on version " + version;
+        try {
+            ProxyBarrier.await(registry, cluster, version, config.proxyWait(), clock);
+        } catch (ProxyBarrier.ProxiesLagException e) {
+            proxies = e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        long acked = nanos.getAsLong();
+        long[] t = timings.remove(cluster + "/" + g.id());
+        String breakdown = t == null || t[4] == 0 ? "" : String.format(
+                "; detection->odown %d ms, odown->intent %d ms, intent->promoted %d ms, promoted->committed %d ms, "
+                        + "committed->proxies %d ms, detection->proxies %d ms",
+                (t[1] - t[0]) / 1_000_000, (t[2] - t[1]) / 1_000_000, (t[3] - t[2]) / 1_000_000,
+                (t[4] - t[3]) / 1_000_000, (acked - t[4]) / 1_000_000, (acked - t[0]) / 1_000_000);
+        submitCommand(new EndFailover(cluster, g.id(), f.epoch(), false, "done", clock.millis()));
+        LOG.info("+failover-end {} {} -> {} epoch {}: {}{}", g.logId(), f.oldMaster(), master, f.epoch(), proxies, breakdown);
+        event(cluster, "+failover-timings", g.logId(), proxies + breakdown);
+        return false;
+    }
+
+    private void abort(String cluster, Group g, Failover f, String outcome, String why) {
+        if (!f.state().abortable()) {
+            throw new IllegalStateException("abort after the commit point of " + g.logId() + ": a bug");
+        }
+        LOG.warn("-failover-abort-{} {} epoch {}: {}", outcome, g.logId(), f.epoch(), why);
+        submitCommand(new EndFailover(cluster, g.id(), f.epoch(), true, outcome, clock.millis()));
+        event(cluster, "-failover-abort-" + outcome, g.logId(), why == null ? "" : why);
+        timings.remove(cluster + "/" + g.id());
+    }
+
+    // ---- maintenance: bans, demotion of former masters, replicas follow the master -------------
+
+    private void maintain(String cluster, String groupId) {
+        Group g = current(cluster, groupId).orElse(null);
+        if (g == null || g.failover() != null || !leading) {
+            return;
+        }
+        Policy policy = policy(cluster);
+        Address master = g.master().address();
+        Optional<Prober.View> mv = prober.view(master);
+        if (mv.isEmpty() || mv.get().last() == null || !mv.get().last().isMaster()) {
+            return;   // master not confirmed healthy: leave replicas alone
+        }
+        long masterOffset = mv.get().last().offset();
+        applyMasterSettings(cluster, g);
+        long now = nanos.getAsLong();
+        for (Instance r : g.replicas()) {
+            Prober.View v = prober.view(r.address()).orElse(null);
+            ProbeResult p = v == null ? null : v.last();
+            boolean reachable = p != null && p.ok() && v.silentNanos(now) <= policy.downAfterMillis() * 1_000_000L;
+            if (reachable && !p.isReplicaOf(master)) {
+                try {
+                    redis.replicaOf(r.address(), master);
+                    if (r.stale()) {
+                        LOG.info("+demote {} former master of {} now replicates {}", r.address().logId(), g.logId(), master);
+                    } else {
+                        LOG.info("+repoint {} of {} now replicates {}", r.address().logId(), g.logId(), master);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.debug("REPLICAOF on {} failed: {}", r.address(), e.toString());
+                }
+                continue;
+            }
+            boolean synced = reachable && p.isReplicaOf(master) && p.linkUp();
+            if (r.stale()) {
+                if (synced) {
+                    submitCommand(new ClearStale(cluster, groupId, r.address(), clock.millis()));
+                }
+                continue;
+            }
+            long lag = synced && masterOffset >= 0 && p.offset() >= 0 ? Math.max(0, masterOffset - p.offset()) : -1;
+            String problem = !reachable ? "down: no valid reply for " + policy.downAfterMillis() + " ms"
+                    : !synced ? "not in sync with " + master
+                    : lag > policy.replicaMaxLagBytes() ? "lags " + lag + " bytes (max " + policy.replicaMaxLagBytes() + ")"
+                    : null;
+            if (problem != null && !r.banned() && policy.autoBan()) {
+                submitCommand(new SetReplicaBanned(cluster, groupId, r.address(), true, problem, clock.millis()));
+            } else if (problem == null && r.banned()) {
+                submitCommand(new SetReplicaBanned(cluster, groupId, r.address(), false,
+                        "caught up with " + master + (lag >= 0 ? " (lag " + lag + " bytes)" : ""), clock.millis()));
+            }
+        }
+    }
+
+    /** min-replicas-to-write / min-replicas-max-lag on the master, when the policy asks for them. */
+    private void applyMasterSettings(String cluster, Group g) {
+        Policy p = policy(cluster);
+        String want = p.minReplicasToWrite() + "/" + p.minReplicasMaxLagSeconds();
+        String k = cluster + "/" + g.id() + "@" + g.master().address();
+        if (want.equals(masterSettings.get(k)) || (p.minReplicasToWrite() == 0 && !masterSettings.containsKey(k))) {
+            return;
+        }
+        try {
+            redis.configSet(g.master().address(), "min-replicas-to-write", Integer.toString(p.minReplicasToWrite()),
+                    "min-replicas-max-lag", Integer.toString(p.minReplicasMaxLagSeconds()));
+            masterSettings.put(k, want);
+        } catch (RuntimeException e) {
+            LOG.debug("CONFIG SET on {} failed: {}", g.master().address(), e.toString());
+        }
+    }
+
+    // ---- registry writes -----------------------------------------------------------------------
+
+    private void submitCommand(Command c) {
+        registry.submit(c);
+    }
+
+    /** Events off the critical path: recorded asynchronously, in order. */
+    private void event(String cluster, String type, String subject, String message) {
+        long at = clock.millis();
+        LOG.info("{} {} {}", type, subject, message);
+        events.execute(() -> {
+            try {
+                registry.submit(new RecordEvent(cluster, type, subject, message, at));
+            } catch (RuntimeException e) {
+                LOG.debug("event {} not recorded: {}", type, e.toString());
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        leadership(false);
+        workers.shutdownNow();
+        events.shutdownNow();
+    }
+}

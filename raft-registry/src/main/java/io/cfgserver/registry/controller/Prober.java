@@ -1,0 +1,216 @@
+package io.cfgserver.registry.controller;
+
+import io.cfgserver.registry.topology.Address;
+import io.cfgserver.registry.topology.Cluster;
+import io.cfgserver.registry.topology.Instance;
+import io.cfgserver.registry.topology.RegistryState;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Probes every instance of every cluster (PING + INFO replication, pipelined, one connection per
+ * instance) on a fixed period. Runs on every peer: the leader acts on its own view, the followers'
+ * views confirm a master's failure. One probe per instance is in flight at a time, so results
+ * arrive in order.
+ */
+public final class Prober implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Prober.class);
+
+    /** What is known of one instance: since when it is tracked, its last valid reply and last result. */
+    public record View(long sinceNanos, long lastOkNanos, ProbeResult last) {
+        /** Nanoseconds without a valid reply (since tracking started when there never was one). */
+        public long silentNanos(long now) {
+            return now - Math.max(sinceNanos, lastOkNanos);
+        }
+    }
+
+    private final Supplier<RegistryState> state;
+    private final ControllerConfig config;
+    private final LongSupplier nanos;
+    private final FaultHooks hooks;
+    private final Map<Address, Tracked> tracked = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "prober-timer"));
+    private final ExecutorService pool = Executors.newFixedThreadPool(8, r -> daemon(r, "prober"));
+
+    private final class Tracked {
+        final Address address;
+        final long since;
+        volatile long lastOk;
+        volatile ProbeResult last;
+        volatile boolean inFlight;
+        Jedis jedis;
+
+        Tracked(Address address, long since) {
+            this.address = address;
+            this.since = since;
+        }
+    }
+
+    public Prober(Supplier<RegistryState> state, ControllerConfig config, LongSupplier nanos, FaultHooks hooks) {
+        this.state = state;
+        this.config = config;
+        this.nanos = nanos;
+        this.hooks = hooks;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    public Prober start() {
+        long period = config.probePeriod().toMillis();
+        timer.scheduleAtFixedRate(this::round, 0, period, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void round() {
+        try {
+            Set<Address> wanted = new HashSet<>();
+            for (Cluster c : state.get().clusters().values()) {
+                c.instances().map(Instance::address).forEach(wanted::add);
+            }
+            long now = nanos.getAsLong();
+            for (Address a : wanted) {
+                Tracked t = tracked.computeIfAbsent(a, x -> new Tracked(x, now));
+                if (!t.inFlight) {
+                    t.inFlight = true;
+                    pool.execute(() -> probe(t));
+                }
+            }
+            tracked.keySet().removeIf(a -> {
+                if (wanted.contains(a)) {
+                    return false;
+                }
+                Tracked t = tracked.get(a);
+                pool.execute(() -> closeQuietly(t));
+                return true;
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("probe round failed", e);
+        }
+    }
+
+    private void probe(Tracked t) {
+        try {
+            ProbeResult r = probeOnce(t);
+            t.last = r;
+            if (r.ok()) {
+                t.lastOk = r.atNanos();
+            }
+        } finally {
+            t.inFlight = false;
+        }
+    }
+
+    private ProbeResult probeOnce(Tracked t) {
+        if (hooks.blackholed()) {
+            closeQuietly(t);
+            return ProbeResult.failed(nanos.getAsLong(), "probes blackholed (test hook)");
+        }
+        try {
+            if (t.jedis == null) {
+                int timeout = (int) config.probeTimeout().toMillis();
+                t.jedis = new Jedis(new HostAndPort(t.address.host(), t.address.port()), DefaultJedisClientConfig.builder()
+                        .connectionTimeoutMillis(timeout).socketTimeoutMillis(timeout).build());
+            }
+            String pong = t.jedis.ping();
+            String info = t.jedis.info("replication");
+            long at = nanos.getAsLong();
+            if (!"PONG".equals(pong)) {
+                return ProbeResult.failed(at, "PING answered " + pong);
+            }
+            return parse(info, at);
+        } catch (RuntimeException e) {
+            closeQuietly(t);
+            return ProbeResult.failed(nanos.getAsLong(), e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    static ProbeResult parse(String info, long at) {
+        Map<String, String> f = new java.util.HashMap<>();
+        for (String line : info.split("\r?\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && !line.startsWith("#")) {
+                f.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+        }
+        String role = f.getOrDefault("role", "unknown");
+        if (role.equals("slave")) {
+            Address master = null;
+            try {
+                master = new Address(f.get("master_host"), Integer.parseInt(f.getOrDefault("master_port", "0")));
+            } catch (RuntimeException e) {
+                // not known yet
+            }
+            boolean up = "up".equals(f.get("master_link_status"));
+            long downSince = parseLong(f.get("master_link_down_since_seconds"), -1);
+            return new ProbeResult(true, at, role, master, up, downSince, parseLong(f.get("slave_repl_offset"), -1), null);
+        }
+        return new ProbeResult(true, at, role, null, false, -1, parseLong(f.get("master_repl_offset"), -1), null);
+    }
+
+    private static long parseLong(String s, long fallback) {
+        try {
+            return s == null ? fallback : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private static void closeQuietly(Tracked t) {
+        Jedis j = t.jedis;
+        t.jedis = null;
+        if (j != null) {
+            try {
+                j.close();
+            } catch (RuntimeException e) {
+                // already broken
+            }
+        }
+    }
+
+    /** The view of an instance, or empty if it is not (yet) probed. */
+    public java.util.Optional<View> view(Address address) {
+        Tracked t = tracked.get(address);
+        return t == null ? java.util.Optional.empty() : java.util.Optional.of(new View(t.since, t.lastOk, t.last));
+    }
+
+    /** Subjectively down: no valid reply for longer than {@code downAfterMillis} (unknown instances are not down). */
+    public boolean sdown(Address address, long downAfterMillis) {
+        return view(address).map(v -> v.silentNanos(nanos.getAsLong()) > downAfterMillis * 1_000_000L).orElse(false);
+    }
+
+    /** The answer to another peer asking "is host:port down after N ms?": {@code down silentMillis}. */
+    public String answer(String question) {
+        String[] parts = question.split(" ");
+        if (parts.length != 3 || !parts[0].equals("sdown")) {
+            return "unknown-question";
+        }
+        Address a = Address.parse(parts[1]);
+        long downAfter = Long.parseLong(parts[2]);
+        long silent = view(a).map(v -> v.silentNanos(nanos.getAsLong()) / 1_000_000).orElse(-1L);
+        return (silent > downAfter ? "down " : "up ") + silent;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        pool.shutdownNow();
+        tracked.values().forEach(Prober::closeQuietly);
+    }
+}
