@@ -266,13 +266,21 @@ public final class Controller implements AutoCloseable {
         drive(cluster, groupId);
     }
 
-    /** How many peers (this one included) see the master down; the others are asked in parallel. */
+    /**
+     * How many peers (this one included) see the master down; the others are asked in parallel.
+     * This peer has seen no valid reply for {@code downAfter}; another peer agrees when it has seen
+     * none for half of that: their probes run on their own schedule, and demanding the full
+     * {@code downAfter} from each would add up to a probe period per peer to every failover. A peer
+     * that still reaches the master (the leader is the one cut off) has a silence of about one
+     * probe period and does not agree.
+     */
     private int objectivelyDown(Address master, long downAfterMillis) {
         int agree = prober.sdown(master, downAfterMillis) ? 1 : 0;
+        long peerThreshold = downAfterMillis / 2;
         List<CompletableFuture<String>> answers = new ArrayList<>();
         for (String p : peers.members()) {
             if (!p.equals(peers.selfId())) {
-                answers.add(peers.ask(p, "sdown " + master + " " + downAfterMillis)
+                answers.add(peers.ask(p, "sdown " + master + " " + peerThreshold)
                         .orTimeout(config.odownTimeout().toMillis(), TimeUnit.MILLISECONDS));
             }
         }
