@@ -56,6 +56,8 @@ public final class Controller implements AutoCloseable {
     private final Map<String, Long> sdownSince = new ConcurrentHashMap<>();
     private final Set<String> announced = ConcurrentHashMap.newKeySet();
     private final Map<String, String> masterSettings = new ConcurrentHashMap<>();
+    /** Per replica: since when (nanos) it has had a problem (down, out of sync, lagging). */
+    private final Map<String, Long> replicaBadSince = new ConcurrentHashMap<>();
     private volatile boolean leading;
     private volatile long tiltUntilNanos;
     private Thread loop;
@@ -145,7 +147,8 @@ public final class Controller implements AutoCloseable {
                 }
             }
         }
-        double downShare = masters == 0 ? 0 : (double) mastersDown / masters;
+        // One dead master is a failover, whatever the fleet's size; the breaker needs at least two.
+        double downShare = masters == 0 || mastersDown < 2 ? 0 : (double) mastersDown / masters;
         for (Cluster c : state.clusters().values()) {
             for (Group g : c.groups()) {
                 monitor(c, g, now);
@@ -475,7 +478,13 @@ public final class Controller implements AutoCloseable {
                     : !synced ? "not in sync with " + master
                     : lag > policy.replicaMaxLagBytes() ? "lags " + lag + " bytes (max " + policy.replicaMaxLagBytes() + ")"
                     : null;
-            if (problem != null && !r.banned() && policy.autoBan()) {
+            // a problem must last downAfter before it bans (a new replica is out of sync for a moment)
+            String badKey = cluster + "/" + groupId + "/" + r.address();
+            long bad = problem == null ? 0 : replicaBadSince.computeIfAbsent(badKey, k -> now);
+            if (problem == null) {
+                replicaBadSince.remove(badKey);
+            }
+            if (problem != null && !r.banned() && policy.autoBan() && now - bad > policy.downAfterMillis() * 1_000_000L) {
                 submitCommand(new SetReplicaBanned(cluster, groupId, r.address(), true, problem, clock.millis()));
             } else if (problem == null && r.banned()) {
                 submitCommand(new SetReplicaBanned(cluster, groupId, r.address(), false,

@@ -1,13 +1,18 @@
 package io.cfgserver.registry.controller;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Test-only fault injection, off unless system properties name it (like Sentinel's SIMULATE-FAILURE):
- * {@code cfgserver.test.crashAt=<step>} halts the process at a named failover step;
- * {@code cfgserver.test.probeBlackholeFile=<path>} makes every probe of this peer fail while that
- * file exists (this peer cut off from Redis).
+ * Test-only fault injection, off unless the system property {@code cfgserver.test.hooksDir} names a
+ * directory (like Sentinel's SIMULATE-FAILURE, but switched at run time by files):
+ * <ul>
+ *   <li>{@code <dir>/crash-at} holding a step name: the first peer to reach that failover step
+ *       deletes the file and halts (a crash at a named step);</li>
+ *   <li>{@code <dir>/blackhole-<peer id>} present: every probe of that peer fails (this peer cut off
+ *       from Redis). The peer id comes from {@code cfgserver.test.peer}.</li>
+ * </ul>
  */
 public final class FaultHooks {
     /** Steps a crash can be injected at. */
@@ -15,17 +20,17 @@ public final class FaultHooks {
     public static final String AFTER_PROMOTE_REDIS = "after-promote-redis";
     public static final String AFTER_COMMIT_MASTER = "after-commit-master";
 
-    private final String crashAt;
-    private final Path blackhole;
+    private final Path dir;
+    private final String peer;
 
-    FaultHooks(String crashAt, String blackholeFile) {
-        this.crashAt = crashAt == null || crashAt.isBlank() ? null : crashAt;
-        this.blackhole = blackholeFile == null || blackholeFile.isBlank() ? null : Path.of(blackholeFile);
+    FaultHooks(Path dir, String peer) {
+        this.dir = dir;
+        this.peer = peer == null ? "" : peer;
     }
 
     public static FaultHooks fromSystemProperties() {
-        return new FaultHooks(System.getProperty("cfgserver.test.crashAt"),
-                System.getProperty("cfgserver.test.probeBlackholeFile"));
+        String d = System.getProperty("cfgserver.test.hooksDir");
+        return new FaultHooks(d == null || d.isBlank() ? null : Path.of(d), System.getProperty("cfgserver.test.peer"));
     }
 
     public static FaultHooks none() {
@@ -33,13 +38,22 @@ public final class FaultHooks {
     }
 
     void step(String name) {
-        if (name.equals(crashAt)) {
-            System.err.println("cfgserver.test.crashAt=" + name + ": halting");
-            Runtime.getRuntime().halt(137);
+        if (dir == null) {
+            return;
+        }
+        Path crash = dir.resolve("crash-at");
+        try {
+            if (Files.exists(crash) && Files.readString(crash).trim().equals(name)) {
+                Files.deleteIfExists(crash);
+                System.err.println("cfgserver test hook: crash at " + name + ": halting");
+                Runtime.getRuntime().halt(137);
+            }
+        } catch (IOException e) {
+            // no hook
         }
     }
 
     boolean blackholed() {
-        return blackhole != null && Files.exists(blackhole);
+        return dir != null && Files.exists(dir.resolve("blackhole-" + peer));
     }
 }

@@ -12,7 +12,8 @@ import java.util.List;
  * @param downAfterMillis        subjectively down after this long without a valid reply
  * @param maxFailoversPerWindow  at most this many automatic failovers per window
  * @param failoverWindowMillis   the window for maxFailoversPerWindow
- * @param fleetBreakerShare      stop automatic failover when more than this share of masters look dead at once
+ * @param fleetBreakerShare      stop automatic failover when more than this share of all masters (of every
+ *                               cluster; at least two of them) look dead at once
  * @param replicaMaxLagBytes     a replica further behind than this is banned
  * @param minReplicasToWrite     min-replicas-to-write set on masters (0: off)
  * @param minReplicasMaxLagSeconds min-replicas-max-lag set on masters
