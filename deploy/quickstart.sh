@@ -207,8 +207,12 @@ Through the proxies (twemproxy, routed by the registry's slot map; 2 agents keep
   curl -s http://127.0.0.1:18081/v1/clusters/demo/proxies          # served version, lease, standing
   curl -s http://127.0.0.1:18081/v1/clusters/demo/proxies/p1/nutcracker.yml
 
-Automatic failover (controller on the registry leader) is not built yet: killing a master
-today only shows up as failed writes through the proxies.
+Fail over g1 the hard way (writes through the proxies resume in about a second and a half):
+  kill -9 \$(head -n 1 $PID_DIR/redis-7001.pid)
+  curl -s http://127.0.0.1:18081/v1/clusters/demo/events | tail -c 2000
+A planned switchover, losing nothing:
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
+       -d '{}' http://127.0.0.1:18081/v1/clusters/demo/groups/g2/switchover
 INFO
     fi
     cat <<INFO
