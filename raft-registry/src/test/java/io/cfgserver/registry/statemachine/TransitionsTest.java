@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cfgserver.registry.Json;
 import io.cfgserver.registry.command.AddGroup;
+import io.cfgserver.registry.command.ClearStale;
+import io.cfgserver.registry.command.SetReplicaBanned;
+import io.cfgserver.registry.command.RequestSwitchover;
+import io.cfgserver.registry.command.EndFailover;
+import io.cfgserver.registry.command.PromoteReplica;
+import io.cfgserver.registry.command.BeginFailover;
 import io.cfgserver.registry.command.AddProxy;
 import io.cfgserver.registry.command.AddReplica;
 import io.cfgserver.registry.command.AssignSlots;
@@ -25,6 +31,8 @@ import io.cfgserver.registry.command.UpdateJob;
 import io.cfgserver.registry.statemachine.Transitions.Outcome;
 import io.cfgserver.registry.topology.Address;
 import io.cfgserver.registry.topology.Cluster;
+import io.cfgserver.registry.topology.FailoverState;
+import io.cfgserver.registry.topology.Group;
 import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.registry.topology.Policy;
 import io.cfgserver.registry.topology.RegistryState;
@@ -249,6 +257,76 @@ class TransitionsTest {
         rejects(s, new RenewLease("demo", "p1", 2, T + 5000, T), RejectCode.INVALID, "is at version 1");
         rejects(s, new RenewLease("demo", "p1", 1, T - 1, T), RejectCode.INVALID, "before the renewal");
         rejects(s, new RenewLease("demo", "p9", 1, T + 1, T), RejectCode.NOT_FOUND, "not in");
+    }
+
+    static Group g1(RegistryState s) {
+        return s.cluster("demo").orElseThrow().group("g1").orElseThrow();
+    }
+
+    @Test
+    void failsOverThroughPersistedStepsAndKeepsTheOldMasterStaleAndBanned() {
+        RegistryState s0 = ok(demo(), new AddReplica("demo", "g1", a("127.0.0.1:7003"), null, null, T));
+        long v0 = s0.cluster("demo").orElseThrow().version();
+        rejects(s0, new BeginFailover("demo", "g1", 2, a("127.0.0.1:7002"), "x", T), RejectCode.CONFLICT, "next epoch");
+        rejects(s0, new BeginFailover("demo", "g1", 1, a("127.0.0.1:7011"), "x", T), RejectCode.NOT_FOUND, "not a replica");
+        rejects(s0, new PromoteReplica("demo", "g1", 1, T), RejectCode.CONFLICT, "no failover");
+        RegistryState s1 = ok(s0, new BeginFailover("demo", "g1", 1, a("127.0.0.1:7002"), "odown 3/3", T));
+        assertThat(g1(s1).failover().state()).isEqualTo(FailoverState.PROMOTING);
+        assertThat(s1.cluster("demo").orElseThrow().version()).as("intent changes no routing").isEqualTo(v0);
+        rejects(s1, new BeginFailover("demo", "g1", 1, a("127.0.0.1:7003"), "x", T), RejectCode.CONFLICT, "already has");
+        rejects(s1, new EndFailover("demo", "g1", 1, false, "done", T), RejectCode.CONFLICT, "before the new master");
+        RegistryState s2 = ok(s1, new PromoteReplica("demo", "g1", 1, T + 10));
+        Group g = g1(s2);
+        assertThat(g.master().address()).isEqualTo(a("127.0.0.1:7002"));
+        assertThat(g.epoch()).isEqualTo(1);
+        assertThat(g.failover().state()).isEqualTo(FailoverState.REPOINTING);
+        assertThat(g.replica(a("127.0.0.1:7001")).orElseThrow()).satisfies(old -> {
+            assertThat(old.stale()).isTrue();
+            assertThat(old.banned()).isTrue();
+        });
+        assertThat(s2.cluster("demo").orElseThrow().version()).isEqualTo(v0 + 1);
+        assertThat(ok(s2, new PromoteReplica("demo", "g1", 1, T + 11))).as("idempotent").isSameAs(s2);
+        rejects(s2, new EndFailover("demo", "g1", 1, true, "timeout", T), RejectCode.CONFLICT, "new master is committed");
+        rejects(s2, new SetReplicaBanned("demo", "g1", a("127.0.0.1:7001"), false, "", T), RejectCode.CONFLICT, "not been demoted");
+        RegistryState s3 = ok(s2, new EndFailover("demo", "g1", 1, false, "done", T + 20));
+        assertThat(g1(s3).failover()).isNull();
+        assertThat(g1(s3).history()).singleElement().satisfies(h -> {
+            assertThat(h.outcome()).isEqualTo("done");
+            assertThat(h.from()).isEqualTo(a("127.0.0.1:7001"));
+            assertThat(h.endedMillis()).isEqualTo(T + 20);
+        });
+        RegistryState s4 = ok(s3, new ClearStale("demo", "g1", a("127.0.0.1:7001"), T));
+        RegistryState s5 = ok(s4, new SetReplicaBanned("demo", "g1", a("127.0.0.1:7001"), false, "caught up", T));
+        assertThat(g1(s5).replica(a("127.0.0.1:7001")).orElseThrow().promotable()).isTrue();
+        assertThat(s5.events("demo")).extracting(e -> e.type()).contains("+failover-start", "+promoted",
+                "+switch-master", "+failover-end", "+demoted", "-ban");
+    }
+
+    @Test
+    void abortsOnlyBeforeTheCommitPointAndRecordsWhy() {
+        RegistryState s1 = ok(demo(), new BeginFailover("demo", "g1", 1, a("127.0.0.1:7002"), "odown", T));
+        RegistryState aborted = ok(s1, new EndFailover("demo", "g1", 1, true, "promotion-failed", T));
+        assertThat(g1(aborted).failover()).isNull();
+        assertThat(g1(aborted).epoch()).isZero();
+        assertThat(g1(aborted).master().address()).isEqualTo(a("127.0.0.1:7001"));
+        assertThat(aborted.events("demo")).extracting(e -> e.type()).contains("-failover-abort-promotion-failed");
+    }
+
+    @Test
+    void requestsASwitchoverOnlyToAPromotableReplica() {
+        RegistryState s = demo();
+        rejects(s, new RequestSwitchover("demo", "g3", null, T), RejectCode.CONFLICT, "no replica that can be promoted");
+        rejects(s, new RequestSwitchover("demo", "g1", a("127.0.0.1:7001"), T), RejectCode.CONFLICT, "already the master");
+        rejects(s, new RequestSwitchover("demo", "g1", a("127.0.0.1:7099"), T), RejectCode.NOT_FOUND, "not a replica");
+        RegistryState banned = ok(s, new SetReplicaBanned("demo", "g1", a("127.0.0.1:7002"), true, "lags", T));
+        rejects(banned, new RequestSwitchover("demo", "g1", a("127.0.0.1:7002"), T), RejectCode.CONFLICT, "cannot be promoted");
+        RegistryState req = ok(s, new RequestSwitchover("demo", "g1", null, T));
+        assertThat(g1(req).failover().state()).isEqualTo(FailoverState.SWITCHOVER_REQUESTED);
+        assertThat(g1(req).failover().planned()).isTrue();
+        rejects(req, new RequestSwitchover("demo", "g1", null, T), RejectCode.CONFLICT, "in progress");
+        RegistryState begun = ok(req, new BeginFailover("demo", "g1", 1, a("127.0.0.1:7002"), "switchover", T));
+        assertThat(g1(begun).failover().planned()).isTrue();
+        assertThat(begun.events("demo")).extracting(e -> e.type()).contains("+switchover-requested", "+switchover-start");
     }
 
     @Test
