@@ -129,7 +129,7 @@ class FailoverIT {
         AgentProcess a = new AgentProcess(tmp.resolve("agent-" + f.name()), f.name(), "p1",
                 registry.peers().stream().map(ServiceProcess::baseUrl).toList(), registry.token(), 3000).start();
         AGENTS.add(a);
-        await().atMost(Duration.ofSeconds(30)).until(() -> pings(f.proxyPort()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> NutcrackerProcess.pings(f.proxyPort()));
         return a;
     }
 
@@ -138,14 +138,6 @@ class FailoverIT {
             return j.info("replication");
         } catch (RuntimeException e) {
             return "";
-        }
-    }
-
-    static boolean pings(int port) {
-        try (Jedis j = NutcrackerProcess.proxyClient("127.0.0.1", port)) {
-            return "PONG".equals(j.ping());
-        } catch (RuntimeException e) {
-            return false;
         }
     }
 

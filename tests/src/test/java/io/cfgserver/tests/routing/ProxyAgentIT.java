@@ -113,14 +113,6 @@ class ProxyAgentIT {
         }
     }
 
-    static boolean pings(int port) {
-        try (Jedis j = NutcrackerProcess.proxyClient("127.0.0.1", port)) {
-            return "PONG".equals(j.ping());
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
     /** A key whose slot lies in from..to. */
     static String keyInSlots(int from, int to, int salt) {
         for (int i = 0;; i++) {
@@ -188,7 +180,7 @@ class ProxyAgentIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> http.get(url("/v1/clusters/" + CLUSTER + "/events"))
                 .json().toString().contains("-config-rejected"));
         assertThat(standing("p1")).isEqualTo("LAGGING");
-        assertThat(pings(PROXY_PORTS[0])).as("the running nutcracker still serves").isTrue();
+        assertThat(NutcrackerProcess.pings(PROXY_PORTS[0])).as("the running nutcracker still serves").isTrue();
         assertThat(writeThrough(0, keyInSlots(682, 1023, 300))).isEqualTo(2);
         assertThat(AGENTS.get(0).nutcracker().orElseThrow().pid()).as("not restarted").isEqualTo(pid);
         http.put(url("/v1/clusters/" + CLUSTER + "/proxies/p1"), Map.of("listen", original)).expect(200);
@@ -202,7 +194,7 @@ class ProxyAgentIT {
         ProcessHandle old = AGENTS.get(1).nutcracker().orElseThrow();
         old.destroyForcibly();
         await().atMost(Duration.ofSeconds(20)).until(() -> AGENTS.get(1).nutcracker()
-                .map(h -> h.pid() != old.pid()).orElse(false) && pings(PROXY_PORTS[1]));
+                .map(h -> h.pid() != old.pid()).orElse(false) && NutcrackerProcess.pings(PROXY_PORTS[1]));
     }
 
     @Test
@@ -211,7 +203,7 @@ class ProxyAgentIT {
         AgentProcess agent = AGENTS.get(2);
         long pid = agent.nutcracker().orElseThrow().pid();
         agent.kill9();
-        assertThat(pings(PROXY_PORTS[2])).as("nutcracker outlives its agent").isTrue();
+        assertThat(NutcrackerProcess.pings(PROXY_PORTS[2])).as("nutcracker outlives its agent").isTrue();
         agent.start();
         long v = version();
         http.post(url("/v1/clusters/" + CLUSTER + "/events"), Map.of("type", "+test-marker", "subject", "x", "message", ""));
@@ -229,13 +221,13 @@ class ProxyAgentIT {
         AgentProcess agent = AGENTS.get(2);
         agent.kill9();
         long killedAt = System.currentTimeMillis();
-        assertThat(pings(PROXY_PORTS[2])).isTrue();
+        assertThat(NutcrackerProcess.pings(PROXY_PORTS[2])).isTrue();
         await().atMost(Duration.ofMillis(LEASE_MILLIS + 3000)).pollInterval(Duration.ofMillis(50))
-                .until(() -> !pings(PROXY_PORTS[2]));
+                .until(() -> !NutcrackerProcess.pings(PROXY_PORTS[2]));
         assertThat(System.currentTimeMillis() - killedAt).isLessThanOrEqualTo(LEASE_MILLIS + 3000);
         await().atMost(Duration.ofSeconds(5)).until(() -> standing("p3").equals("FENCED"));
         agent.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> pings(PROXY_PORTS[2]));
+        await().atMost(Duration.ofSeconds(30)).until(() -> NutcrackerProcess.pings(PROXY_PORTS[2]));
         awaitAllServe(version());
     }
 
@@ -248,7 +240,7 @@ class ProxyAgentIT {
         for (int p = 0; p < 3; p++) {
             int port = PROXY_PORTS[p];
             await().atMost(Duration.ofMillis(LEASE_MILLIS + 3000)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> !pings(port));
+                    .until(() -> !NutcrackerProcess.pings(port));
         }
         assertThat(System.currentTimeMillis() - cut).as("all fenced within lease + margin")
                 .isLessThanOrEqualTo(LEASE_MILLIS + 3000);
@@ -257,7 +249,7 @@ class ProxyAgentIT {
         registry.waitForLeader(Duration.ofSeconds(60));
         for (int p = 0; p < 3; p++) {
             int port = PROXY_PORTS[p];
-            await().atMost(Duration.ofSeconds(30)).until(() -> pings(port));
+            await().atMost(Duration.ofSeconds(30)).until(() -> NutcrackerProcess.pings(port));
         }
         awaitAllServe(version());
         Optional<JsonNode> fenced = Optional.ofNullable(http.get(url("/v1/clusters/" + CLUSTER + "/events?limit=1000"))

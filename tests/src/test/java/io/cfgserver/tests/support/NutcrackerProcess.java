@@ -74,6 +74,15 @@ public final class NutcrackerProcess implements AutoCloseable {
                 .connectionTimeoutMillis(2000).socketTimeoutMillis(5000).build());
     }
 
+    /** True when a proxy on 127.0.0.1:{@code port} answers PING. */
+    public static boolean pings(int port) {
+        try (Jedis j = proxyClient("127.0.0.1", port)) {
+            return "PONG".equals(j.ping());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     public Jedis jedis() {
         return proxyClient("127.0.0.1", port);
     }
