@@ -46,5 +46,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 mvn -q -B --no-transfer-progress install -DskipTests -pl tests -am
 mvn -q -B --no-transfer-progress -pl tests dependency:build-classpath \
     -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
-exec java -Xmx1g -cp "tests/target/test-classes:$(cat tests/target/bench-classpath.txt)" \
+exec java -Xmx1g -Dlogback.configurationFile=tests/bench/logback-bench.xml -cp "tests/target/test-classes:$(cat tests/target/bench-classpath.txt)" \
     io.cfgserver.tests.bench.FailoverBench "$@"

@@ -672,7 +672,9 @@ public final class FailoverBench {
         Set<String> lostKeys = lost.stream().map(ProxyWriter.Ack::key).collect(Collectors.toSet());
         long window = lost.stream().filter(a -> a.group().equals(g)).mapToLong(a -> (a.ackNanos() - t0) / 1_000_000)
                 .max().orElse(0);
-        long switchMs = acked.stream().filter(a -> a.group().equals(g) && a.ackNanos() > t0 && !lostKeys.contains(a.key()))
+        // the first write kept after the last lost one: from then on the proxy writes to the new master
+        long lastLost = lost.stream().filter(a -> a.group().equals(g)).mapToLong(ProxyWriter.Ack::ackNanos).max().orElse(t0);
+        long switchMs = acked.stream().filter(a -> a.group().equals(g) && a.ackNanos() > lastLost && !lostKeys.contains(a.key()))
                 .mapToLong(a -> (a.ackNanos() - t0) / 1_000_000).min().orElse(-1);
         long lostOther = lost.stream().filter(a -> !a.group().equals(g)).count();
         return new Round(plane.name(), "partition", r, g, true, -1, writer.group(g).failures - failuresBefore, lost.size(), window,
