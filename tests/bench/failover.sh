@@ -33,7 +33,9 @@
 #   controllers, Sentinels and replicas alone. The cut lasts until the control plane has switched
 #   the proxy to a new master, plus 1 s; then it heals and the old master is demoted (its writes of the
 #   window are discarded by the resync). lost = acknowledged writes of the round not readable after
-#   that, reported per round and as the TOTAL over the partition rounds (in the RESULT line).
+#   that, reported per round and as the TOTAL over the partition rounds (in the RESULT line). A round
+#   whose failover does not happen within 60 s is printed with the control plane's events, healed,
+#   measured all the same (its lost writes count in the total) and reported as FAILED (exit code 1).
 #
 # Prints per-round lines, medians with ranges (min–max), ratios (sentinel / cfgserver: > 1 means
 # cfgserver is faster or loses less), breakdown medians, and last:

@@ -602,7 +602,8 @@ public final class FailoverBench {
                     break;   // the topology is in an unknown state: the next rounds would measure nothing useful
                 }
                 out.add(result);
-                System.out.printf("  %-9s %-9s round %d %s: %s%n", plane.name(), fault, r, g, describe(result));
+                System.out.printf("  %-9s %-9s round %d %s: %s%s%n", plane.name(), fault, r, g,
+                        result.ok() ? "" : "FAILED ", describe(result));
             }
             writer.round(0);
             sleep(500);
@@ -658,10 +659,16 @@ public final class FailoverBench {
         long t0 = System.nanoTime();
         long t0ms = System.currentTimeMillis();
         m.relay.cut();
-        Map<String, Long> b;
+        Map<String, Long> b = Map.of();
+        String noFailover = null;
         try {
             b = plane.awaitFailover(g, old, t0, t0ms, 60_000);
             sleep(1000);
+        } catch (IllegalStateException e) {
+            // no failover: say what the control plane did, then heal and measure the round anyway
+            noFailover = e.getMessage();
+            System.out.printf("  %s partition round %d (%s): NO FAILOVER: %s%n%s%n", plane.name(), r, g, e.getMessage(),
+                    plane.diagnostics(g));
         } finally {
             m.relay.heal();
         }
@@ -677,9 +684,9 @@ public final class FailoverBench {
         long switchMs = acked.stream().filter(a -> a.group().equals(g) && a.ackNanos() > lastLost && !lostKeys.contains(a.key()))
                 .mapToLong(a -> (a.ackNanos() - t0) / 1_000_000).min().orElse(-1);
         long lostOther = lost.stream().filter(a -> !a.group().equals(g)).count();
-        return new Round(plane.name(), "partition", r, g, true, -1, writer.group(g).failures - failuresBefore, lost.size(), window,
+        return new Round(plane.name(), "partition", r, g, noFailover == null, -1, writer.group(g).failures - failuresBefore, lost.size(), window,
                 switchMs, b, acked.size() + " acked writes read back" + (lostOther > 0 ? ", " + lostOther
-                        + " of them lost in the OTHER group" : ""));
+                        + " of them lost in the OTHER group" : "") + (noFailover == null ? "" : "; NO FAILOVER within 60 s"));
     }
 
     static String describe(Round r) {
@@ -716,6 +723,11 @@ public final class FailoverBench {
 
     static List<Long> field(List<Round> rounds, java.util.function.ToLongFunction<Round> f) {
         return rounds.stream().filter(Round::ok).map(r -> f.applyAsLong(r)).toList();
+    }
+
+    /** Lost writes of every round that was measured (also a round whose failover did not happen). */
+    static List<Long> measured(List<Round> rounds) {
+        return rounds.stream().filter(r -> r.lost() >= 0).map(r -> (long) r.lost()).toList();
     }
 
     static Map<String, Long> breakdownMedians(List<Round> rounds) {
@@ -827,11 +839,13 @@ public final class FailoverBench {
                 field(sk, Round::lost).stream().mapToLong(Long::longValue).sum());
         System.out.printf("  cfgserver breakdown medians (controller's +failover-timings): %s%n", breakdownMedians(ck));
         System.out.printf("  sentinel breakdown medians (first event seen by the agent, from the kill): %s%n", breakdownMedians(sk));
-        long clost = field(cp, Round::lost).stream().mapToLong(Long::longValue).sum();
-        long slost = field(sp, Round::lost).stream().mapToLong(Long::longValue).sum();
+        long clost = measured(cp).stream().mapToLong(Long::longValue).sum();
+        long slost = measured(sp).stream().mapToLong(Long::longValue).sum();
         System.out.printf("== partition: old master cut off from control plane and replicas, still reachable by twemproxy%n");
         System.out.printf("  lost acked writes (total over rounds)  cfgserver %d %s | sentinel %d %s | ratio sentinel/cfgserver %s%n",
-                clost, field(cp, Round::lost), slost, field(sp, Round::lost), ratio(slost, clost));
+                clost, measured(cp), slost, measured(sp), ratio(slost, clost));
+        rounds.stream().filter(r -> !r.ok()).forEach(r -> System.out.printf("  FAILED ROUND %s %s %d (%s): %s%n",
+                r.system(), r.fault(), r.index(), r.group(), r.note()));
         System.out.printf("  lost-write window (cut -> last lost ack)  cfgserver %s | sentinel %s%n",
                 stats(field(cp, Round::lostWindowMs)), stats(field(sp, Round::lostWindowMs)));
         System.out.printf("  cut -> first write kept on the new master  cfgserver %s | sentinel %s%n",
@@ -842,8 +856,7 @@ public final class FailoverBench {
         System.out.printf("rounds: %d, failed rounds: %d, total %d s, logs in %s%n", rounds.size(), failed, seconds, dir);
         System.out.printf("RESULT cfgserver_rto_p50_ms=%d sentinel_rto_p50_ms=%d rto_ratio=%s cfgserver_lost_partition=%s "
                 + "sentinel_lost_partition=%s%n", crto, srto, ratio(srto, crto),
-                cp.isEmpty() || cp.stream().anyMatch(r -> !r.ok()) ? "n/a" : Long.toString(clost),
-                sp.isEmpty() || sp.stream().anyMatch(r -> !r.ok()) ? "n/a" : Long.toString(slost));
+                measured(cp).isEmpty() ? "n/a" : Long.toString(clost), measured(sp).isEmpty() ? "n/a" : Long.toString(slost));
     }
 
     static void closeNodes(Map<String, List<Node>> topo) {
