@@ -110,7 +110,11 @@ final class BaselineAgent implements AutoCloseable {
                     sleep(200);
                 }
             } finally {
-                j.close();
+                try {
+                    j.close();
+                } catch (RuntimeException ignored) {
+                    // closed by close() already
+                }
             }
         }
     }
