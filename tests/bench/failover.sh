@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Failover benchmark: cfgserver against Redis Sentinel + a nutcracker-rewriting agent, side by side
+# in one run, on the same topology: 2 groups of 1 master + 2 replicas (redis-server 7.0, no
+# persistence) behind one twemproxy (nutcracker 0.5.0), everything on 127.0.0.1, down-after 1000 ms.
+#
+# cfgserver: 3 registry peers (separate JVMs, Temporal unused), the proxy agent in the bench JVM,
+#   cluster policy downAfterMillis 1000 (maxFailoversPerWindow raised so 8 failovers fit in one run).
+# baseline:  3 redis-server --sentinel (quorum 2, down-after-milliseconds 1000, failover-timeout 10000,
+#   resolve-hostnames no) and a small Java agent (BaselineAgent) that subscribes to +switch-master on
+#   every Sentinel, re-renders nutcracker.yml (same renderer and slot map) and restarts nutcracker.
+# Writer: one thread per group, one SET of a unique key owned by that group (by slot) every 1 ms,
+#   through twemproxy, reconnecting after any error (1 ms pause); every acknowledged key+value is kept.
+#
+# kill rounds (--kills N, default 5, alternating groups): kill -9 of the group's master.
+#   RTO = kill -> first acknowledged write of a key of the killed group (write started after the
+#   process was gone); failed writes = errors of that group's writer in between; lost = acknowledged
+#   writes (of the round, both groups) not readable with their value through twemproxy once the killed
+#   redis was restarted (empty) and demoted back, and the group is healthy again (1 master + 2 synced
+#   replicas; cfgserver: no failover in progress, no banned/stale replica; Sentinel: all 3 Sentinels
+#   agree and list 2 healthy replicas). Breakdown: cfgserver's +failover-timings events (plus
+#   fault->sdown from the +sdown event time); Sentinel: first +sdown/+odown/+promoted-slave/
+#   +switch-master seen by the agent and the nutcracker restart, from the kill.
+#
+# partition rounds (--partitions M, default 3): the old master is cut off from the controllers /
+#   Sentinels and from its replicas but twemproxy still reaches it. Design: every redis has a
+#   "control path" TCP relay (tests/support/TcpRelay.java) and that relay's address is the only one
+#   the control plane knows: it is the address registered in cfgserver / monitored by Sentinel, the
+#   one replicas REPLICAOF (replica-announce-port = relay port, so Sentinel learns replicas by their
+#   relays too). nutcracker's config is rendered from those same addresses (by the cfgserver agent or
+#   the baseline agent, unchanged), but nutcracker is started through a wrapper that rewrites each
+#   relay port to its redis port before exec'ing nutcracker: the data path goes directly to redis.
+#   Cutting the old master's relay (drop every connection, refuse new ones) partitions it from the
+#   controllers, Sentinels and replicas alone. The cut lasts until the control plane has switched
+#   the proxy to a new master, plus 1 s; then it heals and the old master is demoted (its writes of the
+#   window are discarded by the resync). lost = acknowledged writes of the round not readable after
+#   that, reported per round and as the TOTAL over the partition rounds (in the RESULT line). A round
+#   whose failover does not happen within 60 s is printed with the control plane's events, healed,
+#   measured all the same (its lost writes count in the total) and reported as FAILED (exit code 1).
+#
+# Prints per-round lines, medians with ranges (min–max), ratios (cfgserver / sentinel: < 1 means
+# cfgserver is faster or loses less), breakdown medians, and last:
+#   RESULT cfgserver_rto_p50_ms=… sentinel_rto_p50_ms=… rto_ratio=… cfgserver_lost_partition=… sentinel_lost_partition=…
+# Every process it starts is stopped at the end (also on failure). About 5 minutes on 2 cores.
+# Needs redis-server and nutcracker (apt-get install redis-server nutcracker).
+# Usage: tests/bench/failover.sh [--kills 5] [--partitions 3]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+mvn -q -B --no-transfer-progress install -DskipTests -pl tests -am
+mvn -q -B --no-transfer-progress -pl tests dependency:build-classpath \
+    -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
+exec java -Xmx1g -Dlogback.configurationFile=tests/bench/logback-bench.xml -cp "tests/target/test-classes:$(cat tests/target/bench-classpath.txt)" \
+    io.cfgserver.tests.bench.FailoverBench "$@"

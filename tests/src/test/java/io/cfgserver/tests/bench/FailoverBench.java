@@ -1,0 +1,919 @@
+package io.cfgserver.tests.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cfgserver.registry.render.ProxySettings;
+import io.cfgserver.registry.topology.SlotMap;
+import io.cfgserver.registry.topology.SlotRange;
+import io.cfgserver.service.agent.AgentConfig;
+import io.cfgserver.service.agent.ProxyAgent;
+import io.cfgserver.testing.RedisProcess;
+import io.cfgserver.tests.support.Http;
+import io.cfgserver.tests.support.LoopbackPorts;
+import io.cfgserver.tests.support.NutcrackerProcess;
+import io.cfgserver.tests.support.ServiceCluster;
+import io.cfgserver.tests.support.ServiceProcess;
+import io.cfgserver.tests.support.TcpRelay;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import redis.clients.jedis.Jedis;
+
+/**
+ * tests/bench/failover.sh: unplanned failover of a master behind twemproxy, cfgserver against
+ * Redis Sentinel + a nutcracker-rewriting agent, on the same topology (2 groups of 1 master + 2
+ * replicas, one nutcracker), with the same writer and the same faults. See the script's header for
+ * what is measured and how the partition is built.
+ */
+public final class FailoverBench {
+    static final List<String> GROUPS = List.of("g1", "g2");
+    static final long DOWN_AFTER_MS = 1000;
+    static final long SENTINEL_FAILOVER_TIMEOUT_MS = 10_000;
+    static final long WRITE_PERIOD_MICROS = 1000;
+    static final Deque<AutoCloseable> CLEANUP = new ConcurrentLinkedDeque<>();
+
+    private FailoverBench() {
+    }
+
+    // ---- topology: redis nodes, optionally each behind a control-path relay --------------------
+
+    /** One redis-server; {@code ctl} is the address the control plane and the replicas use. */
+    static final class Node {
+        final RedisProcess redis;
+        final TcpRelay relay;
+
+        Node(RedisProcess redis, TcpRelay relay) {
+            this.redis = redis;
+            this.relay = relay;
+        }
+
+        String ctl() {
+            return relay == null ? redis.address() : relay.address();
+        }
+
+        int ctlPort() {
+            return relay == null ? redis.port() : relay.port();
+        }
+
+        @Override
+        public String toString() {
+            return relay == null ? redis.address() : relay.address() + "(->" + redis.port() + ")";
+        }
+    }
+
+    /** Starts 2 groups of 1 master + 2 replicas; with relays, everyone but nutcracker goes through them. */
+    static Map<String, List<Node>> startTopology(Path dir, boolean relays) {
+        Map<String, List<Node>> groups = new LinkedHashMap<>();
+        for (String g : GROUPS) {
+            List<Node> nodes = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                RedisProcess r = RedisProcess.start(dir.resolve(g));
+                CLEANUP.push(r);
+                TcpRelay relay = null;
+                if (relays) {
+                    relay = TcpRelay.start(r.port());
+                    CLEANUP.push(relay);
+                    try (Jedis j = r.jedis()) {   // replicas announce their control-path port to the master
+                        j.configSet("replica-announce-port", Integer.toString(relay.port()));
+                    }
+                }
+                nodes.add(new Node(r, relay));
+            }
+            for (Node replica : nodes.subList(1, 3)) {
+                try (Jedis j = replica.redis.jedis()) {
+                    j.replicaof("127.0.0.1", nodes.get(0).ctlPort());
+                }
+            }
+            groups.put(g, nodes);
+        }
+        for (List<Node> nodes : groups.values()) {
+            await("replication of " + nodes, 30_000, () -> redisHealthy(nodes.get(0), nodes.subList(1, 3)));
+        }
+        return groups;
+    }
+
+    static Node node(Map<String, List<Node>> groups, String ctl) {
+        return groups.values().stream().flatMap(List::stream).filter(n -> n.ctl().equals(ctl)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no node with address " + ctl));
+    }
+
+    /** Master is a master with 2 online replicas; each replica follows it (by its control address) with its link up. */
+    static boolean redisHealthy(Node master, List<Node> replicas) {
+        try {
+            Map<String, String> m = info(master.redis);
+            if (!"master".equals(m.get("role")) || Integer.parseInt(m.getOrDefault("connected_slaves", "0")) < replicas.size()) {
+                return false;
+            }
+            long online = m.entrySet().stream().filter(e -> e.getKey().matches("slave\\d+") && e.getValue().contains("state=online")).count();
+            if (online < replicas.size()) {
+                return false;
+            }
+            for (Node r : replicas) {
+                Map<String, String> i = info(r.redis);
+                if (!"slave".equals(i.get("role")) || !Integer.toString(master.ctlPort()).equals(i.get("master_port"))
+                        || !"up".equals(i.get("master_link_status"))) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    static Map<String, String> info(RedisProcess r) {
+        try (Jedis j = r.jedis()) {
+            Map<String, String> m = new HashMap<>();
+            for (String line : j.info("replication").split("\r?\n")) {
+                int c = line.indexOf(':');
+                if (c > 0) {
+                    m.put(line.substring(0, c), line.substring(c + 1));
+                }
+            }
+            return m;
+        }
+    }
+
+    /**
+     * A nutcracker wrapper for the partition phase: nutcracker reaches every redis directly (data
+     * path) while the registry / Sentinel know each one by its control-path relay address. The
+     * wrapper rewrites each relay port to its redis port in the config nutcracker is given, then
+     * execs the real nutcracker (same pid, so signals and pid files work unchanged).
+     */
+    static String dataPathWrapper(Path dir, Map<String, List<Node>> groups) throws IOException {
+        Files.createDirectories(dir);
+        StringBuilder sed = new StringBuilder();
+        for (List<Node> nodes : groups.values()) {
+            for (Node n : nodes) {
+                sed.append("s/127\\.0\\.0\\.1:").append(n.relay.port()).append(":/127.0.0.1:").append(n.redis.port())
+                        .append(":/g\n");
+            }
+        }
+        Path map = dir.resolve("data-path.sed");
+        Files.writeString(map, sed.toString());
+        Path wrapper = dir.resolve("nutcracker-data-path.sh");
+        Files.writeString(wrapper, """
+                #!/bin/bash
+                # bench data path: the config names redis by its control-path relay; nutcracker connects directly.
+                args=()
+                while (( $# )); do
+                  if [[ $1 == -c ]]; then
+                    sed -f '%s' "$2" > "$2.direct"
+                    args+=(-c "$2.direct"); shift 2
+                  else
+                    args+=("$1"); shift
+                  fi
+                done
+                exec '%s' "${args[@]}"
+                """.formatted(map, NutcrackerProcess.binary()));
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return wrapper.toString();
+    }
+
+    // ---- the two control planes ----------------------------------------------------------------
+
+    /** What the rounds need from cfgserver or from the Sentinel baseline. */
+    interface Plane extends AutoCloseable {
+        String name();
+
+        int proxyPort();
+
+        SlotMap slots();
+
+        String master(String group);
+
+        void beforeRound(String group);
+
+        /** Waits until the group has a new master and the proxy uses it; returns the breakdown (ms). */
+        Map<String, Long> awaitFailover(String group, String oldMaster, long faultNanos, long faultMillis, long timeoutMs);
+
+        void awaitHealthy(String group, long timeoutMs);
+
+        /** Diagnostics printed when a round fails. */
+        String diagnostics(String group);
+
+        @Override
+        void close();
+    }
+
+    static final class CfgPlane implements Plane {
+        private final Http http;
+        private final String base;
+        private final String cluster;
+        private final Map<String, List<Node>> groups;
+        private final int proxyPort = LoopbackPorts.next();
+        private final SlotMap slots;
+        private final ProxyAgent agent;
+        private final Thread agentThread;
+        private long lastSeq;
+
+        CfgPlane(ServiceCluster registry, Path dir, String cluster, Map<String, List<Node>> groups, String binary)
+                throws Exception {
+            this.http = registry.http();
+            this.base = registry.any().baseUrl();
+            this.cluster = cluster;
+            this.groups = groups;
+            List<Map<String, Object>> gs = new ArrayList<>();
+            for (Map.Entry<String, List<Node>> e : groups.entrySet()) {
+                gs.add(Map.of("id", e.getKey(), "master", e.getValue().get(0).ctl(),
+                        "replicas", e.getValue().subList(1, 3).stream().map(Node::ctl).toList()));
+            }
+            http.post(base + "/v1/clusters", Map.of("name", cluster, "groups", gs,
+                    "proxies", List.of(Map.of("id", "p1", "listen", "127.0.0.1:" + proxyPort)))).expect(201);
+            http.put(base + "/v1/clusters/" + cluster + "/policy", Map.of("downAfterMillis", DOWN_AFTER_MS,
+                    "maxFailoversPerWindow", 1000)).expect(200);
+            List<SlotRange> runs = new ArrayList<>();
+            for (JsonNode r : http.get(base + "/v1/clusters/" + cluster + "/slots").expect(200).json()) {
+                runs.add(new SlotRange(r.get("from").asInt(), r.get("to").asInt(), r.get("group").asText()));
+            }
+            this.slots = SlotMap.of(runs);
+            AgentConfig c = new AgentConfig();
+            c.cluster = cluster;
+            c.proxyId = "p1";
+            c.registry = registry.peers().stream().map(ServiceProcess::baseUrl).toList();
+            c.token = registry.token();
+            c.leaseMillis = 3000;
+            c.settings = ProxySettings.defaults();
+            c.nutcracker.binary = binary;
+            c.nutcracker.workDir = dir.resolve("agent").toString();
+            c.nutcracker.statsPort = LoopbackPorts.next();
+            agent = new ProxyAgent(c);
+            agentThread = new Thread(() -> {
+                try {
+                    agent.run();
+                } catch (Exception e) {
+                    System.err.println("agent stopped: " + e);
+                }
+            }, "agent-" + cluster);
+            agentThread.setDaemon(true);
+            agentThread.start();
+            try {
+                awaitReady(registry);
+            } catch (RuntimeException | Error e) {
+                closeAgent();
+                throw e;
+            }
+        }
+
+        private void awaitReady(ServiceCluster registry) {
+            long version = http.get(base + "/v1/clusters/" + cluster).expect(200).json().at("/cluster/version").asLong();
+            await("proxy p1 serving version " + version, 60_000, () -> {
+                for (JsonNode p : http.get(base + "/v1/clusters/" + cluster + "/proxies").expect(200).json()) {
+                    if (p.at("/proxy/servedVersion").asLong() >= version && BaselineAgent.ping(proxyPort)) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+            for (String g : groups.keySet()) {
+                awaitHealthy(g, 60_000);
+            }
+            lastSeq = lastSeq();
+        }
+
+        private long lastSeq() {
+            long max = 0;
+            for (JsonNode e : http.get(base + "/v1/clusters/" + cluster + "/events?limit=1000").expect(200).json()) {
+                max = Math.max(max, e.get("seq").asLong());
+            }
+            return max;
+        }
+
+        @Override
+        public String name() {
+            return "cfgserver";
+        }
+
+        @Override
+        public int proxyPort() {
+            return proxyPort;
+        }
+
+        @Override
+        public SlotMap slots() {
+            return slots;
+        }
+
+        private JsonNode group(String g) {
+            return http.get(base + "/v1/clusters/" + cluster + "/groups/" + g).expect(200).json();
+        }
+
+        @Override
+        public String master(String g) {
+            return group(g).at("/master/address").asText();
+        }
+
+        @Override
+        public void beforeRound(String group) {
+            lastSeq = lastSeq();
+        }
+
+        @Override
+        public Map<String, Long> awaitFailover(String g, String oldMaster, long faultNanos, long faultMillis, long timeoutMs) {
+            await(name() + " failover of " + g, timeoutMs, () -> {
+                JsonNode n = group(g);
+                return !n.at("/master/address").asText().equals(oldMaster) && n.path("failover").isNull();
+            });
+            Map<String, Long> b = new LinkedHashMap<>();
+            await("+failover-timings event of " + g, 15_000, () -> {
+                for (JsonNode e : events()) {
+                    String type = e.get("type").asText();
+                    if (type.equals("+sdown") && e.get("subject").asText().contains(oldMaster.replace("127.0.0.1:", ""))) {
+                        b.putIfAbsent("fault->sdown", e.get("atMillis").asLong() - faultMillis);
+                    }
+                    if (type.equals("+failover-timings") && e.get("subject").asText().contains(g)) {
+                        Matcher m = Pattern.compile("([a-z]+->[a-z]+) (\\d+) ms").matcher(e.get("message").asText());
+                        while (m.find()) {
+                            b.put(m.group(1), Long.parseLong(m.group(2)));
+                        }
+                        b.put("fault->failover-end", e.get("atMillis").asLong() - faultMillis);
+                        return true;
+                    }
+                }
+                return false;
+            });
+            return b;
+        }
+
+        private List<JsonNode> events() {
+            List<JsonNode> list = new ArrayList<>();
+            http.get(base + "/v1/clusters/" + cluster + "/events?limit=1000&afterSeq=" + lastSeq).expect(200).json()
+                    .forEach(list::add);
+            return list;
+        }
+
+        @Override
+        public void awaitHealthy(String g, long timeoutMs) {
+            await(name() + " group " + g + " healthy", timeoutMs, () -> {
+                JsonNode n = group(g);
+                if (!n.path("failover").isNull() || n.path("replicas").size() != 2) {
+                    return false;
+                }
+                for (JsonNode r : n.path("replicas")) {
+                    if (r.path("banned").asBoolean() || r.path("stale").asBoolean()) {
+                        return false;
+                    }
+                }
+                Node master = node(groups, n.at("/master/address").asText());
+                return redisHealthy(master, groups.get(g).stream().filter(x -> x != master).toList());
+            });
+        }
+
+        @Override
+        public String diagnostics(String g) {
+            StringBuilder s = new StringBuilder("group: ").append(group(g)).append("\nevents since round start:\n");
+            for (JsonNode e : events()) {
+                s.append("  ").append(e.get("atMillis").asLong()).append(' ').append(e.get("type").asText()).append(' ')
+                        .append(e.get("subject").asText()).append(' ').append(e.get("message").asText()).append('\n');
+            }
+            return s.toString();
+        }
+
+        @Override
+        public void close() {
+            closeAgent();
+            http.delete(base + "/v1/clusters/" + cluster);
+        }
+
+        private void closeAgent() {
+            try {
+                agent.close();
+                agentThread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                System.err.println("agent close: " + e);
+            }
+        }
+    }
+
+    static final class SentinelPlane implements Plane {
+        private final Map<String, List<Node>> groups;
+        private final List<Process> sentinels = new ArrayList<>();
+        private final List<Integer> ports = new ArrayList<>();
+        private final BaselineAgent agent;
+        private final int proxyPort = LoopbackPorts.next();
+        private final SlotMap slots = SlotMap.spread(GROUPS);
+        private final Path dir;
+
+        SentinelPlane(Path dir, Map<String, List<Node>> groups, String binary) throws Exception {
+            this.groups = groups;
+            this.dir = dir;
+            for (int i = 1; i <= 3; i++) {
+                int port = LoopbackPorts.next();
+                Path sdir = dir.resolve("sentinel" + i);
+                Files.createDirectories(sdir);
+                StringBuilder conf = new StringBuilder();
+                conf.append("port ").append(port).append("\nbind 127.0.0.1\ndaemonize no\n")
+                        .append("dir ").append(sdir.toAbsolutePath()).append('\n')
+                        .append("logfile \"").append(sdir.toAbsolutePath().resolve("sentinel.log")).append("\"\n")
+                        .append("sentinel resolve-hostnames no\n");
+                for (Map.Entry<String, List<Node>> e : groups.entrySet()) {
+                    String g = e.getKey();
+                    conf.append("sentinel monitor ").append(g).append(" 127.0.0.1 ").append(e.getValue().get(0).ctlPort())
+                            .append(" 2\n")
+                            .append("sentinel down-after-milliseconds ").append(g).append(' ').append(DOWN_AFTER_MS).append('\n')
+                            .append("sentinel failover-timeout ").append(g).append(' ').append(SENTINEL_FAILOVER_TIMEOUT_MS).append('\n')
+                            .append("sentinel parallel-syncs ").append(g).append(" 1\n");
+                }
+                Path file = sdir.resolve("sentinel.conf");
+                Files.writeString(file, conf.toString());
+                Process p = new ProcessBuilder(redisServer(), file.toString(), "--sentinel").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(sdir.resolve("stdout.log").toFile())).start();
+                sentinels.add(p);
+                CLEANUP.push(() -> stop(p));
+                ports.add(port);
+            }
+            for (int port : ports) {
+                await("sentinel " + port + " up and aware of its peers and replicas", 60_000, () -> {
+                    try (Jedis j = sentinel(port)) {
+                        for (String g : groups.keySet()) {
+                            Map<String, String> m = j.sentinelMaster(g);
+                            if (!"2".equals(m.get("num-other-sentinels")) || !"2".equals(m.get("num-slaves"))) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    } catch (RuntimeException e) {
+                        return false;
+                    }
+                });
+            }
+            Map<String, String> masters = new LinkedHashMap<>();
+            groups.forEach((g, nodes) -> masters.put(g, nodes.get(0).ctl()));
+            agent = new BaselineAgent(dir.resolve("agent"), binary, proxyPort, slots, masters, ports);
+            CLEANUP.push(agent);
+            agent.start();
+            for (String g : groups.keySet()) {
+                awaitHealthy(g, 60_000);
+            }
+        }
+
+        static String redisServer() {
+            String configured = System.getenv("REDIS_SERVER");
+            return configured == null || configured.isBlank() ? "redis-server" : configured;
+        }
+
+        static Jedis sentinel(int port) {
+            return new Jedis("127.0.0.1", port, 2000);
+        }
+
+        @Override
+        public String name() {
+            return "sentinel";
+        }
+
+        @Override
+        public int proxyPort() {
+            return proxyPort;
+        }
+
+        @Override
+        public SlotMap slots() {
+            return slots;
+        }
+
+        @Override
+        public String master(String group) {
+            return agent.master(group);
+        }
+
+        @Override
+        public void beforeRound(String group) {
+            agent.reset(group);
+        }
+
+        @Override
+        public Map<String, Long> awaitFailover(String g, String oldMaster, long faultNanos, long faultMillis, long timeoutMs) {
+            await(name() + " failover of " + g, timeoutMs, () -> !agent.master(g).equals(oldMaster)
+                    && agent.firstSeen("restarted", g) != 0);
+            Map<String, Long> b = new LinkedHashMap<>();
+            for (String type : List.of("+sdown", "+odown", "+promoted-slave", "+switch-master", "restarted")) {
+                long at = agent.firstSeen(type, g);
+                b.put("fault->" + (type.equals("restarted") ? "proxy-restarted" : type.substring(1)),
+                        at == 0 ? -1 : (at - faultNanos) / 1_000_000);
+            }
+            return b;
+        }
+
+        @Override
+        public void awaitHealthy(String g, long timeoutMs) {
+            await(name() + " group " + g + " healthy", timeoutMs, () -> {
+                String master = agent.master(g);
+                for (int port : ports) {
+                    try (Jedis j = sentinel(port)) {
+                        List<String> addr = j.sentinelGetMasterAddrByName(g);
+                        if (!master.equals(addr.get(0) + ":" + addr.get(1))) {
+                            return false;
+                        }
+                        List<Map<String, String>> replicas = j.sentinelReplicas(g);
+                        if (replicas.size() != 2 || replicas.stream().anyMatch(r -> !"slave".equals(r.get("flags"))
+                                || !"ok".equals(r.get("master-link-status")))) {
+                            return false;
+                        }
+                    } catch (RuntimeException e) {
+                        return false;
+                    }
+                }
+                Node m = node(groups, master);
+                return redisHealthy(m, groups.get(g).stream().filter(x -> x != m).toList());
+            });
+        }
+
+        @Override
+        public String diagnostics(String g) {
+            StringBuilder s = new StringBuilder();
+            for (int i = 0; i < ports.size(); i++) {
+                try (Jedis j = sentinel(ports.get(i))) {
+                    s.append("sentinel ").append(ports.get(i)).append(" master ").append(j.sentinelGetMasterAddrByName(g))
+                            .append(" replicas ").append(j.sentinelReplicas(g)).append('\n');
+                } catch (RuntimeException e) {
+                    s.append("sentinel ").append(ports.get(i)).append(": ").append(e).append('\n');
+                }
+                s.append(io.cfgserver.tests.support.ChildProcesses.tail(dir.resolve("sentinel" + (i + 1)).resolve("sentinel.log"), 15))
+                        .append('\n');
+            }
+            return s.toString();
+        }
+
+        @Override
+        public void close() {
+            agent.close();
+            sentinels.forEach(FailoverBench::stop);
+        }
+    }
+
+    static void stop(Process p) {
+        if (p.isAlive()) {
+            p.destroy();
+            try {
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    // ---- rounds --------------------------------------------------------------------------------
+
+    record Round(String system, String fault, int index, String group, boolean ok, long rtoMs, long failedWrites,
+            int lost, long lostWindowMs, long switchMs, Map<String, Long> breakdown, String note) {
+    }
+
+    static List<Round> runRounds(Plane plane, Map<String, List<Node>> groups, String fault, int rounds) {
+        List<Round> out = new ArrayList<>();
+        boolean partition = fault.equals("partition");
+        try (ProxyWriter writer = new ProxyWriter("127.0.0.1", plane.proxyPort(), plane.name() + "-" + fault,
+                plane.slots(), GROUPS, WRITE_PERIOD_MICROS)) {
+            writer.start();
+            sleep(2000);
+            for (int r = 1; r <= rounds; r++) {
+                String g = GROUPS.get((r - 1) % GROUPS.size());
+                Round result;
+                try {
+                    result = partition ? partitionRound(plane, groups, writer, r, g) : killRound(plane, groups, writer, r, g);
+                } catch (RuntimeException e) {
+                    String diag;
+                    try {
+                        diag = plane.diagnostics(g);
+                    } catch (RuntimeException d) {
+                        diag = "(no diagnostics: " + d + ")";
+                    }
+                    result = new Round(plane.name(), fault, r, g, false, -1, -1, -1, -1, -1, Map.of(), e.getMessage());
+                    System.out.printf("  %s %s round %d (%s) FAILED: %s%n%s%n", plane.name(), fault, r, g, e.getMessage(), diag);
+                    out.add(result);
+                    break;   // the topology is in an unknown state: the next rounds would measure nothing useful
+                }
+                out.add(result);
+                System.out.printf("  %-9s %-9s round %d %s: %s%s%n", plane.name(), fault, r, g,
+                        result.ok() ? "" : "FAILED ", describe(result));
+            }
+            writer.round(0);
+            sleep(500);
+            List<ProxyWriter.Ack> all = writer.acks();
+            List<ProxyWriter.Ack> missing = ProxyWriter.missing("127.0.0.1", plane.proxyPort(), all);
+            long lostInKillPhase = missing.size();
+            System.out.printf("  %s %s: final read-back of all %d acknowledged writes of the phase: %d missing%s%n",
+                    plane.name(), fault, all.size(), missing.size(),
+                    missing.isEmpty() ? "" : " (by round: " + missing.stream().collect(Collectors.groupingBy(
+                            ProxyWriter.Ack::round, Collectors.counting())) + ")");
+            if (!partition && lostInKillPhase > 0) {
+                System.out.printf("  NOTE %s lost %d acknowledged writes in the kill phase, e.g. %s%n", plane.name(),
+                        lostInKillPhase, missing.get(0));
+            }
+        }
+        return out;
+    }
+
+    static Round killRound(Plane plane, Map<String, List<Node>> groups, ProxyWriter writer, int r, String g) {
+        plane.awaitHealthy(g, 60_000);
+        String old = plane.master(g);
+        Node m = node(groups, old);
+        plane.beforeRound(g);
+        writer.round(r);
+        sleep(300);
+        long t0 = System.nanoTime();
+        long t0ms = System.currentTimeMillis();
+        m.redis.kill9();
+        long dead = System.nanoTime();
+        writer.watch(g, dead);
+        ProxyWriter.GroupWriter w = writer.group(g);
+        await("first write of " + g + " after the kill", 60_000, () -> w.firstOkNanos != 0);
+        long rto = (w.firstOkNanos - t0) / 1_000_000;
+        long failed = w.failuresAtFirstOk;
+        Map<String, Long> b = plane.awaitFailover(g, old, t0, t0ms, 60_000);
+        m.redis.restart();
+        plane.awaitHealthy(g, 90_000);
+        sleep(300);
+        List<ProxyWriter.Ack> acked = writer.acks().stream().filter(a -> a.round() == r).toList();
+        List<ProxyWriter.Ack> lost = ProxyWriter.missing("127.0.0.1", plane.proxyPort(), acked);
+        return new Round(plane.name(), "kill", r, g, true, rto, failed, lost.size(), -1, -1, b,
+                acked.size() + " acked writes read back");
+    }
+
+    static Round partitionRound(Plane plane, Map<String, List<Node>> groups, ProxyWriter writer, int r, String g) {
+        plane.awaitHealthy(g, 60_000);
+        String old = plane.master(g);
+        Node m = node(groups, old);
+        plane.beforeRound(g);
+        writer.round(r);
+        sleep(300);
+        long failuresBefore = writer.group(g).failures;
+        long t0 = System.nanoTime();
+        long t0ms = System.currentTimeMillis();
+        m.relay.cut();
+        Map<String, Long> b = Map.of();
+        String noFailover = null;
+        try {
+            b = plane.awaitFailover(g, old, t0, t0ms, 60_000);
+            sleep(1000);
+        } catch (IllegalStateException e) {
+            // no failover: say what the control plane did, then heal and measure the round anyway
+            noFailover = e.getMessage();
+            System.out.printf("  %s partition round %d (%s): NO FAILOVER: %s%n%s%n", plane.name(), r, g, e.getMessage(),
+                    plane.diagnostics(g));
+        } finally {
+            m.relay.heal();
+        }
+        plane.awaitHealthy(g, 90_000);
+        sleep(300);
+        List<ProxyWriter.Ack> acked = writer.acks().stream().filter(a -> a.round() == r).toList();
+        List<ProxyWriter.Ack> lost = ProxyWriter.missing("127.0.0.1", plane.proxyPort(), acked);
+        Set<String> lostKeys = lost.stream().map(ProxyWriter.Ack::key).collect(Collectors.toSet());
+        long window = lost.stream().filter(a -> a.group().equals(g)).mapToLong(a -> (a.ackNanos() - t0) / 1_000_000)
+                .max().orElse(0);
+        // the first write kept after the last lost one: from then on the proxy writes to the new master
+        long lastLost = lost.stream().filter(a -> a.group().equals(g)).mapToLong(ProxyWriter.Ack::ackNanos).max().orElse(t0);
+        long switchMs = acked.stream().filter(a -> a.group().equals(g) && a.ackNanos() > lastLost && !lostKeys.contains(a.key()))
+                .mapToLong(a -> (a.ackNanos() - t0) / 1_000_000).min().orElse(-1);
+        long lostOther = lost.stream().filter(a -> !a.group().equals(g)).count();
+        return new Round(plane.name(), "partition", r, g, noFailover == null, -1, writer.group(g).failures - failuresBefore, lost.size(), window,
+                switchMs, b, acked.size() + " acked writes read back" + (lostOther > 0 ? ", " + lostOther
+                        + " of them lost in the OTHER group" : "") + (noFailover == null ? "" : "; NO FAILOVER within 60 s"));
+    }
+
+    static String describe(Round r) {
+        String b = r.breakdown().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+        if (r.fault().equals("kill")) {
+            return String.format("RTO %d ms, failed writes %d, lost acked writes %d (%s) [%s]", r.rtoMs(),
+                    r.failedWrites(), r.lost(), r.note(), b);
+        }
+        return String.format("lost acked writes %d (acked up to %d ms after the cut), writes reach the new master "
+                + "%d ms after the cut, failed writes %d (%s) [%s]", r.lost(), r.lostWindowMs(), r.switchMs(),
+                r.failedWrites(), r.note(), b);
+    }
+
+    // ---- statistics and report -----------------------------------------------------------------
+
+    static long median(List<Long> v) {
+        if (v.isEmpty()) {
+            return -1;
+        }
+        List<Long> s = new ArrayList<>(v);
+        s.sort(null);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : Math.round((s.get(n / 2 - 1) + s.get(n / 2)) / 2.0);
+    }
+
+    static String stats(List<Long> v) {
+        if (v.isEmpty()) {
+            return "n/a";
+        }
+        return String.format("median %d (%d–%d, n=%d)", median(v), v.stream().min(Long::compare).get(),
+                v.stream().max(Long::compare).get(), v.size());
+    }
+
+    static List<Long> field(List<Round> rounds, java.util.function.ToLongFunction<Round> f) {
+        return rounds.stream().filter(Round::ok).map(r -> f.applyAsLong(r)).toList();
+    }
+
+    /** Lost writes of every round that was measured (also a round whose failover did not happen). */
+    static List<Long> measured(List<Round> rounds) {
+        return rounds.stream().filter(r -> r.lost() >= 0).map(r -> (long) r.lost()).toList();
+    }
+
+    static Map<String, Long> breakdownMedians(List<Round> rounds) {
+        Map<String, List<Long>> all = new LinkedHashMap<>();
+        for (Round r : rounds) {
+            r.breakdown().forEach((k, v) -> all.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+        }
+        Map<String, Long> m = new LinkedHashMap<>();
+        all.forEach((k, v) -> m.put(k, median(v)));
+        return m;
+    }
+
+    static String ratio(long a, long b) {
+        return a < 0 || b <= 0 ? "n/a" : String.format("%.2f", (double) a / b);
+    }
+
+    // ---- main ----------------------------------------------------------------------------------
+
+    public static void main(String[] args) throws Exception {
+        int kills = 5;
+        int partitions = 3;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--kills" -> kills = Integer.parseInt(args[++i]);
+                case "--partitions" -> partitions = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + "; usage: failover.sh [--kills 5] [--partitions 3]");
+            }
+        }
+        if (kills < 1 || partitions < 0) {
+            throw new IllegalArgumentException("--kills must be >= 1 and --partitions >= 0");
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(FailoverBench::cleanup, "failover-bench-cleanup"));
+        Path dir = Files.createTempDirectory("cfgserver-failover");
+        System.out.printf("failover bench in %s: 2 groups of 1 master + 2 replicas behind one nutcracker, down-after %d ms,"
+                + " writer: 1 SET per %d us per group; %d kills and %d partition rounds per system%n",
+                dir, DOWN_AFTER_MS, WRITE_PERIOD_MICROS, kills, partitions);
+        long started = System.nanoTime();
+        List<Round> rounds = new ArrayList<>();
+        int exit = 0;
+        try {
+            ServiceCluster registry = ServiceCluster.start(dir.resolve("registry"), "127.0.0.1:" + LoopbackPorts.next());
+            CLEANUP.push(registry);
+            System.out.printf("registry: 3 cfgserver peers up after %d s; agent in-process%n",
+                    (System.nanoTime() - started) / 1_000_000_000);
+
+            // cfgserver, kill -9
+            Map<String, List<Node>> topo = startTopology(dir.resolve("cfg-kill"), false);
+            try (CfgPlane cfg = new CfgPlane(registry, dir.resolve("cfg-kill"), "fo-kill", topo, NutcrackerProcess.binary())) {
+                rounds.addAll(runRounds(cfg, topo, "kill", kills));
+            }
+            closeNodes(topo);
+
+            // cfgserver, partition
+            if (partitions > 0) {
+                topo = startTopology(dir.resolve("cfg-part"), true);
+                try (CfgPlane cfg = new CfgPlane(registry, dir.resolve("cfg-part"), "fo-part", topo,
+                        dataPathWrapper(dir.resolve("cfg-part"), topo))) {
+                    rounds.addAll(runRounds(cfg, topo, "partition", partitions));
+                }
+                closeNodes(topo);
+            }
+
+            // baseline, kill -9
+            topo = startTopology(dir.resolve("sen-kill"), false);
+            try (SentinelPlane sen = new SentinelPlane(dir.resolve("sen-kill"), topo, NutcrackerProcess.binary())) {
+                rounds.addAll(runRounds(sen, topo, "kill", kills));
+            }
+            closeNodes(topo);
+
+            // baseline, partition
+            if (partitions > 0) {
+                topo = startTopology(dir.resolve("sen-part"), true);
+                try (SentinelPlane sen = new SentinelPlane(dir.resolve("sen-part"), topo,
+                        dataPathWrapper(dir.resolve("sen-part"), topo))) {
+                    rounds.addAll(runRounds(sen, topo, "partition", partitions));
+                }
+                closeNodes(topo);
+            }
+        } catch (RuntimeException | Error e) {
+            System.out.println("bench aborted: " + e);
+            e.printStackTrace(System.out);
+            exit = 1;
+        } finally {
+            cleanup();
+        }
+        if (rounds.stream().anyMatch(r -> !r.ok())) {
+            exit = 1;
+        }
+        report(rounds, (System.nanoTime() - started) / 1_000_000_000, dir);
+        System.exit(exit);
+    }
+
+    static void report(List<Round> rounds, long seconds, Path dir) {
+        List<Round> ck = rounds.stream().filter(r -> r.system().equals("cfgserver") && r.fault().equals("kill")).toList();
+        List<Round> sk = rounds.stream().filter(r -> r.system().equals("sentinel") && r.fault().equals("kill")).toList();
+        List<Round> cp = rounds.stream().filter(r -> r.system().equals("cfgserver") && r.fault().equals("partition")).toList();
+        List<Round> sp = rounds.stream().filter(r -> r.system().equals("sentinel") && r.fault().equals("partition")).toList();
+        long crto = median(field(ck, Round::rtoMs));
+        long srto = median(field(sk, Round::rtoMs));
+        System.out.println();
+        System.out.printf("== kill -9 of a master (ms; RTO = kill -> first acknowledged write of that group through twemproxy)%n");
+        System.out.printf("  RTO          cfgserver %s | sentinel %s | ratio cfgserver/sentinel %s%n",
+                stats(field(ck, Round::rtoMs)), stats(field(sk, Round::rtoMs)), ratio(crto, srto));
+        System.out.printf("  failed writes in the window   cfgserver %s | sentinel %s%n",
+                stats(field(ck, Round::failedWrites)), stats(field(sk, Round::failedWrites)));
+        System.out.printf("  lost acked writes             cfgserver total %d | sentinel total %d%n",
+                field(ck, Round::lost).stream().mapToLong(Long::longValue).sum(),
+                field(sk, Round::lost).stream().mapToLong(Long::longValue).sum());
+        System.out.printf("  cfgserver breakdown medians (controller's +failover-timings): %s%n", breakdownMedians(ck));
+        System.out.printf("  sentinel breakdown medians (first event seen by the agent, from the kill): %s%n", breakdownMedians(sk));
+        long clost = measured(cp).stream().mapToLong(Long::longValue).sum();
+        long slost = measured(sp).stream().mapToLong(Long::longValue).sum();
+        System.out.printf("== partition: old master cut off from control plane and replicas, still reachable by twemproxy%n");
+        System.out.printf("  lost acked writes (total over rounds)  cfgserver %d %s | sentinel %d %s | ratio cfgserver/sentinel %s%n",
+                clost, measured(cp), slost, measured(sp), ratio(clost, slost));
+        rounds.stream().filter(r -> !r.ok()).forEach(r -> System.out.printf("  FAILED ROUND %s %s %d (%s): %s%n",
+                r.system(), r.fault(), r.index(), r.group(), r.note()));
+        System.out.printf("  lost-write window (cut -> last lost ack)  cfgserver %s | sentinel %s%n",
+                stats(field(cp, Round::lostWindowMs)), stats(field(sp, Round::lostWindowMs)));
+        System.out.printf("  cut -> first write kept on the new master  cfgserver %s | sentinel %s%n",
+                stats(field(cp, Round::switchMs)), stats(field(sp, Round::switchMs)));
+        System.out.printf("  cfgserver breakdown medians: %s%n", breakdownMedians(cp));
+        System.out.printf("  sentinel breakdown medians: %s%n", breakdownMedians(sp));
+        long failed = rounds.stream().filter(r -> !r.ok()).count();
+        System.out.printf("rounds: %d, failed rounds: %d, total %d s, logs in %s%n", rounds.size(), failed, seconds, dir);
+        System.out.printf("RESULT cfgserver_rto_p50_ms=%d sentinel_rto_p50_ms=%d rto_ratio=%s cfgserver_lost_partition=%s "
+                + "sentinel_lost_partition=%s%n", crto, srto, ratio(crto, srto),
+                measured(cp).isEmpty() ? "n/a" : Long.toString(clost), measured(sp).isEmpty() ? "n/a" : Long.toString(slost));
+    }
+
+    static void closeNodes(Map<String, List<Node>> topo) {
+        for (List<Node> nodes : topo.values()) {
+            for (Node n : nodes) {
+                if (n.relay != null) {
+                    n.relay.close();
+                    CLEANUP.remove(n.relay);
+                }
+                n.redis.close();
+                CLEANUP.remove(n.redis);
+            }
+        }
+    }
+
+    static void cleanup() {
+        AutoCloseable c;
+        while ((c = CLEANUP.poll()) != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("cleanup: " + e);
+            }
+        }
+    }
+
+    // ---- small helpers -------------------------------------------------------------------------
+
+    static void await(String what, long timeoutMs, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        while (true) {
+            boolean ok;
+            try {
+                ok = condition.getAsBoolean();
+            } catch (RuntimeException e) {
+                ok = false;
+            }
+            if (ok) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(what + ": not reached within " + timeoutMs + " ms");
+            }
+            sleep(10);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    static String join(List<?> l) {
+        return Arrays.toString(l.toArray());
+    }
+}
