@@ -52,8 +52,8 @@ public final class Controller implements AutoCloseable {
     private final ExecutorService workers = Executors.newFixedThreadPool(4, r -> daemon(r, "controller-worker"));
     private final ExecutorService events = Executors.newSingleThreadExecutor(r -> daemon(r, "controller-events"));
     private final Map<String, CompletableFuture<Void>> busy = new ConcurrentHashMap<>();
-    /** Per group key: when (nanos) its master was first seen subjectively down; absent when up. */
-    private final Map<String, Long> sdownSince = new ConcurrentHashMap<>();
+    /** Per group key: the master seen subjectively down; absent when up. */
+    private final Map<String, Address> sdownSince = new ConcurrentHashMap<>();
     private final Set<String> announced = ConcurrentHashMap.newKeySet();
     private final Map<String, String> masterSettings = new ConcurrentHashMap<>();
     /** Per replica: since when (nanos) it has had a problem (down, out of sync, lagging). */
@@ -167,12 +167,17 @@ public final class Controller implements AutoCloseable {
     private void monitor(Cluster c, Group g, long now) {
         String k = key(c, g);
         boolean down = prober.sdown(g.master().address(), c.policy().downAfterMillis());
-        if (down && sdownSince.putIfAbsent(k, now) == null) {
+        if (down && sdownSince.putIfAbsent(k, g.master().address()) == null) {
             event(c.name(), "+sdown", g.master().address().logId(), "master of " + g.logId() + ", no valid reply for "
                     + c.policy().downAfterMillis() + " ms");
-        } else if (!down && sdownSince.remove(k) != null) {
-            announced.removeIf(a -> a.startsWith(k + "|"));
-            event(c.name(), "-sdown", g.master().address().logId(), "master of " + g.logId() + " answers again");
+        } else if (!down) {
+            Address was = sdownSince.remove(k);
+            if (was != null) {
+                announced.removeIf(a -> a.startsWith(k + "|"));
+                if (was.equals(g.master().address())) {
+                    event(c.name(), "-sdown", was.logId(), "master of " + g.logId() + " answers again");
+                }
+            }
         }
     }
 
@@ -443,8 +448,12 @@ public final class Controller implements AutoCloseable {
         Policy policy = policy(cluster);
         Address master = g.master().address();
         Optional<Prober.View> mv = prober.view(master);
-        if (mv.isEmpty() || mv.get().last() == null || !mv.get().last().isMaster()) {
-            return;   // master not confirmed healthy: leave replicas alone
+        long fresh = 3 * config.probePeriod().toNanos();
+        if (mv.isEmpty() || mv.get().last() == null || !mv.get().last().isMaster()
+                || mv.get().silentNanos(nanos.getAsLong()) > fresh) {
+            // master not confirmed healthy just now: replicas that lost it are not to blame
+            replicaBadSince.keySet().removeIf(k -> k.startsWith(cluster + "/" + groupId + "/"));
+            return;
         }
         long masterOffset = mv.get().last().offset();
         applyMasterSettings(cluster, g);

@@ -126,7 +126,8 @@ public final class Prober implements AutoCloseable {
             if (t.jedis == null) {
                 int timeout = (int) config.probeTimeout().toMillis();
                 t.jedis = new Jedis(new HostAndPort(t.address.host(), t.address.port()), DefaultJedisClientConfig.builder()
-                        .connectionTimeoutMillis(timeout).socketTimeoutMillis(timeout).build());
+                        .connectionTimeoutMillis(timeout).socketTimeoutMillis(timeout)
+                        .protocol(redis.clients.jedis.RedisProtocol.RESP2).build());
             }
             String pong = t.jedis.ping();
             String info = t.jedis.info("replication");

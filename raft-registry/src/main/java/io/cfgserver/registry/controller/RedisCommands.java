@@ -15,7 +15,8 @@ final class RedisCommands {
 
     private Jedis connect(Address a, int readTimeoutMillis) {
         return new Jedis(new HostAndPort(a.host(), a.port()), DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(readTimeoutMillis).build());
+                .connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(readTimeoutMillis)
+                .protocol(redis.clients.jedis.RedisProtocol.RESP2).build());
     }
 
     void promote(Address a) {

@@ -81,6 +81,9 @@ public final class ProxyAgent implements AutoCloseable {
 
     private void checkFence(String why) throws InterruptedException {
         if (!fenced && System.currentTimeMillis() >= leaseEndMillis) {
+            if (!nutcracker.alive() && servedVersion == 0) {
+                return; // never served anything: nothing to fence, nothing to report
+            }
             fenced = true;
             nutcracker.stop();
             LOG.warn("+fenced {} lease ended without a renewal; nutcracker stopped (last error: {})", id, why);
