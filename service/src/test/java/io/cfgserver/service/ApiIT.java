@@ -135,6 +135,8 @@ class ApiIT {
     @Test
     void refusesBadClusters() throws Exception {
         refused("GET", "/v1/clusters/nope", null, 404, "does not exist");
+        refused("GET", "/v1/clusters/nope/topology?afterVersion=0&waitMs=20000", null, 404, "does not exist");
+        refused("GET", "/v1/clusters/demo/topology?waitMs=999999", null, 400, "waitMs");
         refused("POST", "/v1/clusters", "{\"name\":\"c2\",\"groups\":[{\"id\":\"a\",\"master\":\"127.0.0.1:8001\"},"
                 + "{\"id\":\"b\",\"master\":\"127.0.0.1:8001\"}]}", 409, "already used");
         refused("POST", "/v1/clusters", "{\"name\":\"c2\",\"groups\":[{\"id\":\"a\",\"master\":\"127.0.0.1:7001\"}]}",

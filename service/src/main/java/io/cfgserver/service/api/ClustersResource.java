@@ -102,6 +102,9 @@ public class ClustersResource {
             throw ApiError.badRequest("afterVersion must be >= 0");
         }
         Duration wait = Reads.waitDuration(waitMs);
+        if (registry.readLocal().cluster(name).isEmpty()) {
+            throw ApiError.notFound("cluster-[" + name + "] does not exist");
+        }
         Optional<Cluster> seen;
         try {
             seen = registry.awaitVersion(name, after, wait);

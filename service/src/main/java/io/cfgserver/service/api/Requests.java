@@ -64,7 +64,7 @@ public final class Requests {
         if (g.id() == null || g.id().isBlank()) {
             throw ApiError.invalid(field + ".id is missing");
         }
-        Address master = address(g.master(), field + ".master (group " + g.id() + " has no master?)");
+        Address master = address(g.master(), field + ".master (the master of group " + g.id() + ")");
         List<Address> replicas = new ArrayList<>();
         List<String> list = g.replicas() == null ? List.of() : g.replicas();
         for (int i = 0; i < list.size(); i++) {
