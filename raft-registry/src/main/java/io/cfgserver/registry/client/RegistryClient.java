@@ -15,7 +15,8 @@ import java.util.Optional;
 public interface RegistryClient {
 
     /**
-     * Replicates a command through the leader and returns once it is applied.
+     * Replicates a command through the leader and returns once it is applied, on the leader and on
+     * this peer: {@link #readLocal()} afterwards sees the change (read-your-writes).
      *
      * @throws CommandRejectedException   when the registry refused it (nothing changed)
      * @throws RegistryUnavailableException when no leader could be reached in time

@@ -384,11 +384,22 @@ public final class Controller implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         } catch (RuntimeException e) {
-            abort(cluster, g, f, "switchover-failed", e.getMessage());
-            return false;
+            if (!candidateIsMaster(f.candidate())) {
+                abort(cluster, g, f, "switchover-failed", e.getMessage());
+                return false;
+            }
+            // Redis switched after all (the wait timed out late): commit what Redis did
         }
         submitCommand(new PromoteReplica(cluster, g.id(), f.epoch(), clock.millis()));
         return true;
+    }
+
+    private boolean candidateIsMaster(Address candidate) {
+        try {
+            return Prober.parse(redis.info(candidate), 0).isMaster();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** After the commit point: re-point the replicas, fence the old master, wait for the proxies. */

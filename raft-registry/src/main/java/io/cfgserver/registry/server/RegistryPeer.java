@@ -190,7 +190,26 @@ public final class RegistryPeer implements RegistryClient, AutoCloseable {
         if (!result.ok()) {
             throw rejected(result);
         }
+        awaitLocallyApplied(result, command);
         return result;
+    }
+
+    /**
+     * The leader answered once it applied the entry; this peer (a follower, perhaps) may not have
+     * yet. Waiting here gives read-your-writes to {@link #readLocal()} after a submit, so callers
+     * need no linearizable read to see their own change.
+     */
+    private void awaitLocallyApplied(CommandResult result, Command command) {
+        try {
+            if (result.index() > 0 && !stateMachine.awaitApplied(result.index(), config.requestTimeout())) {
+                throw new RegistryUnavailableException("peer " + config.id() + " did not apply its own "
+                        + command.getClass().getSimpleName() + " (log index " + result.index() + ") within "
+                        + config.requestTimeout().toMillis() + " ms; it was committed", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryUnavailableException("interrupted while waiting to apply log index " + result.index(), null);
+        }
     }
 
     private static CommandRejectedException rejected(CommandResult r) {

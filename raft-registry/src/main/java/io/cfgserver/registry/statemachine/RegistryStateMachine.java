@@ -279,6 +279,24 @@ public final class RegistryStateMachine extends BaseStateMachine {
         }
     }
 
+    /**
+     * Waits until this peer has applied the log entry at {@code index} (the index a submit's result
+     * names). Returns false at the timeout.
+     */
+    public boolean awaitApplied(long index, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (versionMonitor) {
+            while (getLastAppliedTermIndex().getIndex() < index) {
+                long leftNanos = deadline - System.nanoTime();
+                if (leftNanos <= 0 || closed) {
+                    return false;
+                }
+                versionMonitor.wait(Math.max(1, leftNanos / 1_000_000));
+            }
+            return true;
+        }
+    }
+
     private void signalVersionWaiters() {
         synchronized (versionMonitor) {
             versionMonitor.notifyAll();

@@ -70,7 +70,7 @@ public class ClustersResource {
             proxies.add(Requests.proxy(proxyBodies.get(i), "proxies[" + i + "]"));
         }
         CommandResult result = registry.submit(new CreateCluster(body.name(), groups, proxies, clock.millis()));
-        Cluster created = Reads.cluster(registry.read(), body.name());
+        Cluster created = Reads.cluster(registry.readLocal(), body.name());
         return Response.status(201).entity(ClusterView.of(created))
                 .header("X-Topology-Version", result.version()).build();
     }

@@ -56,7 +56,7 @@ public class GroupsResource {
     public Response add(@PathParam("name") String name, GroupBody body) {
         Requests.required(body, "{\"id\",\"master\",\"replicas\"}");
         CommandResult r = registry.submit(new AddGroup(name, Requests.group(body, "group"), clock.millis()));
-        return Response.status(201).entity(group(name, body.id(), null))
+        return Response.status(201).entity(group(name, body.id(), "local"))
                 .header("X-Topology-Version", r.version()).build();
     }
 
@@ -77,7 +77,7 @@ public class GroupsResource {
         }
         CommandResult r = registry.submit(
                 new AddReplica(name, id, address, body.priority(), body.region(), clock.millis()));
-        return Response.status(201).entity(group(name, id, null)).header("X-Topology-Version", r.version())
+        return Response.status(201).entity(group(name, id, "local")).header("X-Topology-Version", r.version())
                 .build();
     }
 

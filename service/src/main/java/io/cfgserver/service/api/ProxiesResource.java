@@ -96,7 +96,7 @@ public class ProxiesResource {
         }
         long now = clock.millis();
         registry.submit(new RenewLease(name, id, body.servedVersion(), now + body.leaseMillis(), now));
-        Cluster c = Reads.cluster(registry.read(), name);
+        Cluster c = Reads.cluster(registry.readLocal(), name);
         Proxy p = c.proxy(id).orElseThrow(() -> ApiError.notFound("proxy-[" + id + "] is not in " + c.logId()));
         long after = clock.millis();
         return new ProxyView(p, ProxyBarrier.standing(p, c.version(), after), Math.max(0, c.version() - p.servedVersion()),
@@ -130,7 +130,7 @@ public class ProxiesResource {
     public Response add(@PathParam("name") String name, ProxyBody body) {
         Requests.required(body, "{\"id\",\"listen\":\"host:port\"}");
         CommandResult r = registry.submit(new AddProxy(name, Requests.proxy(body, "proxy"), clock.millis()));
-        Proxy p = Reads.cluster(registry.read(), name).proxy(body.id()).orElseThrow();
+        Proxy p = Reads.cluster(registry.readLocal(), name).proxy(body.id()).orElseThrow();
         return Response.status(201).entity(p).header("X-Topology-Version", r.version()).build();
     }
 
@@ -143,7 +143,7 @@ public class ProxiesResource {
             throw ApiError.invalid("id in the body (" + body.id() + ") differs from the path (" + id + "): ids cannot change");
         }
         registry.submit(new SetProxyListen(name, id, Requests.address(body.listen(), "listen"), clock.millis()));
-        return Reads.cluster(registry.read(), name).proxy(id).orElseThrow();
+        return Reads.cluster(registry.readLocal(), name).proxy(id).orElseThrow();
     }
 
     @DELETE

@@ -59,7 +59,7 @@ public class SlotsResource {
             ranges.add(new SlotRange(r.from(), r.to(), r.group()));
         }
         CommandResult result = registry.submit(new AssignSlots(name, ranges, clock.millis()));
-        return Response.ok(Reads.cluster(registry.read(), name).slots().runs())
+        return Response.ok(Reads.cluster(registry.readLocal(), name).slots().runs())
                 .header("X-Topology-Version", result.version()).build();
     }
 }

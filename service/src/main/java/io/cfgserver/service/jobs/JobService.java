@@ -68,7 +68,7 @@ public final class JobService {
         RegistryState state = registry.read();
         Cluster cluster = state.cluster(clusterName).orElseThrow(() -> new JobException(404, "not-found",
                 "cluster-[" + clusterName + "] does not exist: GET /v1/clusters lists them"));
-        AddReplicaRequest request = addReplica(cluster, p);
+        AddReplicaRequest request = addReplica(state, cluster, p);
         WorkflowClient client = temporal.client().orElseThrow(() -> new JobException(503, "temporal-unavailable",
                 "Temporal at " + temporal.target() + " is not reachable (" + temporal.lastError()
                         + "): jobs cannot start now. The registry and failover keep working; retry when "
@@ -89,7 +89,7 @@ public final class JobService {
         return show(jobId);
     }
 
-    private AddReplicaRequest addReplica(Cluster cluster, Map<String, String> p) {
+    private AddReplicaRequest addReplica(RegistryState state, Cluster cluster, Map<String, String> p) {
         Set<String> known = Set.of("group", "address", "maxLagBytes", "priority", "region");
         for (String k : p.keySet()) {
             if (!known.contains(k)) {
@@ -109,7 +109,7 @@ public final class JobService {
         } catch (InvalidTopologyException e) {
             throw new JobException(422, "invalid", "params.address: " + e.getMessage());
         }
-        boolean used = registry.readLocal().clusters().values().stream()
+        boolean used = state.clusters().values().stream()
                 .anyMatch(c -> c.instances().anyMatch(i -> i.address().equals(address))
                         || c.proxies().stream().anyMatch(x -> x.listen().equals(address)));
         if (used) {
