@@ -97,6 +97,27 @@ final class Nutcracker {
         return alive() ? runningConfig : null;
     }
 
+    /**
+     * Records the topology version this nutcracker serves; it can be newer than the version in the
+     * config header when a change left this proxy's pool as it was. An agent that adopts the
+     * nutcracker reads it back.
+     */
+    void recordServedVersion(long version) throws IOException {
+        Path tmp = dir.resolve("served-version.tmp");
+        Files.writeString(tmp, Long.toString(version));
+        Files.move(tmp, dir.resolve("served-version"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The version last recorded by {@link #recordServedVersion}, 0 when none. */
+    long servedVersion() {
+        try {
+            Path f = dir.resolve("served-version");
+            return Files.exists(f) ? Long.parseLong(Files.readString(f).trim()) : 0;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
     /** Writes the lease end (epoch ms) atomically; the watchdog stops nutcracker once it passes. */
     void writeLease(long leaseEndMillis) throws IOException {
         Path tmp = dir.resolve("lease.tmp");

@@ -47,7 +47,7 @@ public final class ProxyAgent implements AutoCloseable {
     /** Runs until {@link #close()}. */
     public void run() throws IOException, InterruptedException {
         if (nutcracker.adopt()) {
-            servedVersion = versionOf(nutcracker.runningConfig());
+            servedVersion = Math.max(versionOf(nutcracker.runningConfig()), nutcracker.servedVersion());
             LOG.info("+proxy-adopt {} nutcracker left running by an earlier agent, serving version {}", id, servedVersion);
         }
         while (!stopping) {
@@ -102,6 +102,7 @@ public final class ProxyAgent implements AutoCloseable {
         String running = nutcracker.runningConfig();
         if (running != null && body(running).equals(body(yaml))) {
             servedVersion = c.version();
+            nutcracker.recordServedVersion(servedVersion);
             return;
         }
         if (yaml.equals(rejectedConfig)) {
@@ -126,6 +127,7 @@ public final class ProxyAgent implements AutoCloseable {
         }
         long was = servedVersion;
         servedVersion = c.version();
+        nutcracker.recordServedVersion(servedVersion);
         LOG.info("+proxy-switch {} now serves version {} (was {}) on {}", id, servedVersion, was, me.get().listen());
     }
 
