@@ -285,6 +285,12 @@ class ApiIT {
         refused("PUT", "/v1/clusters/demo/policy", "{\"downAfterMillis\":5}", 422, "downAfterMillis must be between");
         refused("PUT", "/v1/clusters/demo/policy", "{\"autoFailover\":\"no\"}", 400, "true or false");
         refused("PUT", "/v1/clusters/demo/policy", "{\"downAfter\":1000}", 400, "unknown policy field");
+        refused("PUT", "/v1/clusters/demo/policy", "{\"proxyFencing\":\"sometimes\"}", 400,
+                "proxyFencing must be one of per-group, strict, off");
+        refused("PUT", "/v1/clusters/demo/policy", "{\"proxyFencing\":1}", 400, "proxyFencing must be one of");
+        assertThat(call("GET", "/v1/clusters/demo/policy", null).body().path("proxyFencing").asText()).isEqualTo("per-group");
+        assertThat(call("PUT", "/v1/clusters/demo/policy", "{\"proxyFencing\":\"strict\"}").status()).isEqualTo(200);
+        assertThat(call("GET", "/v1/clusters/demo/policy", null).body().path("proxyFencing").asText()).isEqualTo("strict");
         refused("PUT", "/v1/clusters/demo/policy", "[1]", 400, "JSON object");
         refused("PUT", "/v1/clusters/nope/policy", "{\"autoFailover\":false}", 404, "does not exist");
     }

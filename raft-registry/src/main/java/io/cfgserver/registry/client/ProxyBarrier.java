@@ -3,15 +3,20 @@ package io.cfgserver.registry.client;
 import io.cfgserver.registry.CfgServerException;
 import io.cfgserver.registry.topology.Cluster;
 import io.cfgserver.registry.topology.Proxy;
+import io.cfgserver.registry.topology.ProxyFencing;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * "Every proxy either serves version >= V or has let its lease run out": the wait that failover
- * and migration use before they treat a new map as in force. A proxy whose lease has ended has
- * stopped its nutcracker (the agent fences itself before the registry's lease end), so it routes
- * nothing by an old map.
+ * and migration use before they treat a new map as in force. What a proxy past its lease does
+ * depends on the cluster's {@link ProxyFencing}: under {@code strict} its nutcracker is stopped
+ * (the agent fences itself before the registry's lease end); under {@code per-group} it serves its
+ * last map, unmanaged, and fences each group whose master no longer shows that the map holds for it
+ * (docs/agent.md, "Static stability"): within the agent's evidence period of a failover or a stamp
+ * change while its agent lives, within {@code unattendedMillis} of the agent's last check when it is
+ * dead.
  */
 public final class ProxyBarrier {
     private static final Duration POLL = Duration.ofMillis(10);
@@ -25,20 +30,31 @@ public final class ProxyBarrier {
         SERVING,
         /** Lease live but serving an older version. */
         LAGGING,
-        /** Lease ended (or never taken): its nutcracker is stopped. */
-        FENCED
+        /** Lease ended (or never taken) under {@code strict}: its nutcracker is stopped. */
+        FENCED,
+        /**
+         * Lease ended under {@code per-group} or {@code off}: it serves its last map without the
+         * registry, fencing groups by data-plane evidence ({@code per-group}), or has stopped.
+         */
+        UNMANAGED
     }
 
-    public static Standing standing(Proxy p, long version, long nowMillis) {
+    public static Standing standing(Proxy p, long version, long nowMillis, ProxyFencing fencing) {
         if (p.leaseEndMillis() <= nowMillis) {
-            return Standing.FENCED;
+            return fencing == ProxyFencing.STRICT ? Standing.FENCED : Standing.UNMANAGED;
         }
         return p.servedVersion() >= version ? Standing.SERVING : Standing.LAGGING;
     }
 
+    /** Where the proxy stands against the cluster's current version and fencing policy. */
+    public static Standing standing(Cluster c, Proxy p, long nowMillis) {
+        return standing(p, c.version(), nowMillis, c.policy().proxyFencing());
+    }
+
     /** Proxies that are still {@link Standing#LAGGING} for {@code version} at {@code nowMillis}. */
     public static List<Proxy> lagging(Cluster c, long version, long nowMillis) {
-        return c.proxies().stream().filter(p -> standing(p, version, nowMillis) == Standing.LAGGING).toList();
+        return c.proxies().stream()
+                .filter(p -> standing(p, version, nowMillis, c.policy().proxyFencing()) == Standing.LAGGING).toList();
     }
 
     /** Thrown when proxies still lag at the deadline. */

@@ -17,6 +17,9 @@ import java.util.List;
  * @param replicaMaxLagBytes     a replica further behind than this is banned
  * @param minReplicasToWrite     min-replicas-to-write set on masters (0: off)
  * @param minReplicasMaxLagSeconds min-replicas-max-lag set on masters
+ * @param proxyFencing           what a proxy does when its lease ends without a renewal: {@code per-group}
+ *                               (keep serving, fence only the groups whose data-plane evidence fails),
+ *                               {@code strict} (stop the proxy), {@code off} (keep serving)
  */
 public record Policy(
         boolean autoFailover,
@@ -27,10 +30,21 @@ public record Policy(
         double fleetBreakerShare,
         long replicaMaxLagBytes,
         int minReplicasToWrite,
-        int minReplicasMaxLagSeconds) {
+        int minReplicasMaxLagSeconds,
+        ProxyFencing proxyFencing) {
+
+    public Policy {
+        // policies stored before the field existed read as the default
+        proxyFencing = proxyFencing == null ? ProxyFencing.PER_GROUP : proxyFencing;
+    }
 
     public static Policy defaults() {
-        return new Policy(true, true, 1000, 3, 600_000, 0.5, 64L * 1024 * 1024, 0, 10);
+        return new Policy(true, true, 1000, 3, 600_000, 0.5, 64L * 1024 * 1024, 0, 10, ProxyFencing.PER_GROUP);
+    }
+
+    public Policy withProxyFencing(ProxyFencing value) {
+        return new Policy(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis,
+                fleetBreakerShare, replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, value);
     }
 
     /** Every reason this policy is unusable, empty when it is fine. */

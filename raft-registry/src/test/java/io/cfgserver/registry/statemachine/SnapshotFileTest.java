@@ -14,6 +14,7 @@ import io.cfgserver.registry.command.RecordEvent;
 import io.cfgserver.registry.command.SetPolicy;
 import io.cfgserver.registry.topology.Address;
 import io.cfgserver.registry.topology.Policy;
+import io.cfgserver.registry.topology.ProxyFencing;
 import io.cfgserver.registry.topology.RegistryState;
 import io.cfgserver.registry.topology.SlotRange;
 import java.io.IOException;
@@ -39,7 +40,7 @@ class SnapshotFileTest {
                 new AddProxy("shop", new ProxySpec("p2", Address.parse("127.0.0.1:22122")), 2_000),
                 new AssignSlots("shop", List.of(new SlotRange(0, 99, "g2"), new SlotRange(100, 599, "g1"),
                         new SlotRange(600, 1023, "g2")), 3_000),
-                new SetPolicy("shop", new Policy(false, true, 2500, 2, 60_000, 0.25, 1024, 1, 5), 4_000),
+                new SetPolicy("shop", new Policy(false, true, 2500, 2, 60_000, 0.25, 1024, 1, 5, ProxyFencing.STRICT), 4_000),
                 new BeginJob("shop", "job-1", "rebalance", "wf-1", Map.of("b", "2", "a", "1"), true, 5_000),
                 new RecordEvent("shop", "+sdown", "instance-[127.0.0.1:7002]", "no reply for 1000 ms", 6_000));
         RegistryState s = RegistryState.empty();

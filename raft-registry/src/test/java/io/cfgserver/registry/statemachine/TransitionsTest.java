@@ -35,6 +35,7 @@ import io.cfgserver.registry.topology.FailoverState;
 import io.cfgserver.registry.topology.Group;
 import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.registry.topology.Policy;
+import io.cfgserver.registry.topology.ProxyFencing;
 import io.cfgserver.registry.topology.RegistryState;
 import io.cfgserver.registry.topology.SlotRange;
 import io.cfgserver.registry.topology.Slots;
@@ -176,11 +177,11 @@ class TransitionsTest {
 
     @Test
     void setsPolicyWithoutBumpingTheVersion() {
-        Policy off = new Policy(false, false, 5000, 1, 60_000, 0.3, 1024, 1, 10);
+        Policy off = new Policy(false, false, 5000, 1, 60_000, 0.3, 1024, 1, 10, ProxyFencing.OFF);
         RegistryState s = ok(demo(), new SetPolicy("demo", off, T));
         assertThat(s.cluster("demo").orElseThrow().policy()).isEqualTo(off);
         assertThat(s.cluster("demo").orElseThrow().version()).isEqualTo(1);
-        rejects(s, new SetPolicy("demo", new Policy(true, true, 10, -1, 0, 2, -1, -1, 0), T), RejectCode.INVALID,
+        rejects(s, new SetPolicy("demo", new Policy(true, true, 10, -1, 0, 2, -1, -1, 0, null), T), RejectCode.INVALID,
                 "downAfterMillis must be between");
         rejects(s, new SetPolicy("demo", null, T), RejectCode.INVALID, "policy is missing");
     }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cfgserver.registry.Json;
 import io.cfgserver.registry.client.RegistryClient;
 import io.cfgserver.registry.command.SetPolicy;
+import io.cfgserver.registry.topology.InvalidTopologyException;
 import io.cfgserver.registry.topology.Policy;
+import io.cfgserver.registry.topology.ProxyFencing;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
@@ -58,7 +60,13 @@ public class PolicyResource {
             }
             JsonNode value = body.get(field);
             JsonNode was = merged.get(field);
-            if (was.isBoolean() != value.isBoolean() || was.isNumber() != value.isNumber()) {
+            if (field.equals("proxyFencing")) {
+                try {
+                    ProxyFencing.parse(value.isTextual() ? value.asText() : value.toString());
+                } catch (InvalidTopologyException e) {
+                    throw ApiError.badRequest("policy field 'proxyFencing': " + e.getMessage());
+                }
+            } else if (was.isBoolean() != value.isBoolean() || was.isNumber() != value.isNumber()) {
                 throw ApiError.badRequest("policy field '" + field + "' must be "
                         + (was.isBoolean() ? "true or false" : "a number") + ", got " + value);
             }

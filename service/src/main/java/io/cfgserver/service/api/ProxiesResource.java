@@ -11,6 +11,7 @@ import io.cfgserver.registry.render.NutcrackerConfig;
 import io.cfgserver.registry.render.ProxySettings;
 import io.cfgserver.registry.topology.Cluster;
 import io.cfgserver.registry.topology.Proxy;
+import io.cfgserver.registry.topology.ProxyFencing;
 import io.cfgserver.service.api.Requests.ProxyBody;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -39,8 +40,16 @@ public class ProxiesResource {
         this.clock = clock;
     }
 
-    /** A proxy with where it stands against the cluster's current version. */
-    public record ProxyView(Proxy proxy, ProxyBarrier.Standing standing, long versionsBehind, long leaseRemainingMillis) {
+    /**
+     * A proxy with where it stands against the cluster's current version; {@code fencing} is what it
+     * does once its lease ends (the cluster policy's {@code proxyFencing}, which the agent learns here).
+     */
+    public record ProxyView(Proxy proxy, ProxyBarrier.Standing standing, long versionsBehind, long leaseRemainingMillis,
+            ProxyFencing fencing) {
+        static ProxyView of(Cluster c, Proxy p, long now) {
+            return new ProxyView(p, ProxyBarrier.standing(c, p, now), Math.max(0, c.version() - p.servedVersion()),
+                    Math.max(0, p.leaseEndMillis() - now), c.policy().proxyFencing());
+        }
     }
 
     /** {@code POST .../lease}: the agent's renewal and ack. */
@@ -51,8 +60,7 @@ public class ProxiesResource {
     public List<ProxyView> list(@PathParam("name") String name, @QueryParam("consistency") String consistency) {
         Cluster c = Reads.cluster(Reads.state(registry, consistency), name);
         long now = clock.millis();
-        return c.proxies().stream().map(p -> new ProxyView(p, ProxyBarrier.standing(p, c.version(), now),
-                Math.max(0, c.version() - p.servedVersion()), Math.max(0, p.leaseEndMillis() - now))).toList();
+        return c.proxies().stream().map(p -> ProxyView.of(c, p, now)).toList();
     }
 
     @GET
@@ -98,9 +106,7 @@ public class ProxiesResource {
         registry.submit(new RenewLease(name, id, body.servedVersion(), now + body.leaseMillis(), now));
         Cluster c = Reads.cluster(registry.readLocal(), name);
         Proxy p = c.proxy(id).orElseThrow(() -> ApiError.notFound("proxy-[" + id + "] is not in " + c.logId()));
-        long after = clock.millis();
-        return new ProxyView(p, ProxyBarrier.standing(p, c.version(), after), Math.max(0, c.version() - p.servedVersion()),
-                Math.max(0, p.leaseEndMillis() - after));
+        return ProxyView.of(c, p, clock.millis());
     }
 
     /**
