@@ -6,6 +6,8 @@ import io.cfgserver.registry.topology.Group;
 import io.cfgserver.registry.topology.InvalidTopologyException;
 import io.cfgserver.registry.topology.SlotRange;
 import io.cfgserver.registry.topology.Slots;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Renders a cluster's slot map as a nutcracker (twemproxy 0.5.0) pool: a pure function of the
@@ -24,12 +26,30 @@ public final class NutcrackerConfig {
     private NutcrackerConfig() {
     }
 
+    /**
+     * Where the slots of a fenced group are routed: nothing listens on port 1, so nutcracker answers
+     * every request for them at once with {@code -ERR Connection refused}.
+     */
+    public static final Address FENCE = new Address("127.0.0.1", 1);
+
     /** The YAML of one pool, named after the cluster, listening on {@code listen}. */
     public static String render(Cluster cluster, Address listen, ProxySettings settings) {
+        return render(cluster, listen, settings, Set.of());
+    }
+
+    /**
+     * The same pool with the slots of the {@code fenced} groups routed to {@link #FENCE}: the other
+     * groups keep serving through the proxy, the fenced ones answer errors.
+     */
+    public static String render(Cluster cluster, Address listen, ProxySettings settings, Set<String> fenced) {
         settings.validated();
         StringBuilder y = new StringBuilder();
         y.append("# cluster-[").append(cluster.name()).append("] topology version ").append(cluster.version())
                 .append(". Rendered by cfgserver: do not edit.\n");
+        if (!fenced.isEmpty()) {
+            y.append("# fenced groups (routed to ").append(FENCE).append("): ").append(String.join(", ", new TreeSet<>(fenced)))
+                    .append('\n');
+        }
         y.append(cluster.name()).append(":\n");
         y.append("  listen: ").append(listen).append('\n');
         y.append("  hash: crc32a\n");
@@ -48,7 +68,8 @@ public final class NutcrackerConfig {
             Group owner = cluster.group(run.group()).orElseThrow(() -> new InvalidTopologyException(
                     Slots.logId(run.from()) + " is owned by group-[" + run.group() + "], which is not in "
                             + cluster.logId()));
-            y.append("   - ").append(owner.master().address()).append(':').append(run.length())
+            Address to = fenced.contains(owner.id()) ? FENCE : owner.master().address();
+            y.append("   - ").append(to).append(':').append(run.length())
                     .append(' ').append(serverName(run.from())).append('\n');
         }
         return y.toString();

@@ -50,6 +50,14 @@ class NutcrackerConfigTest {
     }
 
     @Test
+    void routesTheSlotsOfFencedGroupsToTheFenceAndKeepsTheOthers() throws IOException {
+        String y = NutcrackerConfig.render(cluster(3, null), LISTEN, ProxySettings.defaults(), java.util.Set.of("g2"));
+        matchesGolden("three-groups-g2-fenced.yml", y);
+        assertThat(y).contains("   - 127.0.0.1:1:341 s0341\n").contains("   - 127.0.0.1:7010:341 s0000\n")
+                .contains("   - 127.0.0.1:7030:342 s0682\n").doesNotContain("127.0.0.1:7020");
+    }
+
+    @Test
     void rendersThreeEvenGroups() throws IOException {
         matchesGolden("three-groups.yml", NutcrackerConfig.render(cluster(3, null), LISTEN, ProxySettings.defaults()));
     }
