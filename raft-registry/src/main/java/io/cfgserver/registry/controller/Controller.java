@@ -9,12 +9,15 @@ import io.cfgserver.registry.command.EndFailover;
 import io.cfgserver.registry.command.PromoteReplica;
 import io.cfgserver.registry.command.RecordEvent;
 import io.cfgserver.registry.command.SetReplicaBanned;
+import io.cfgserver.registry.fencing.FencingStamp;
 import io.cfgserver.registry.topology.Address;
 import io.cfgserver.registry.topology.Cluster;
 import io.cfgserver.registry.topology.Failover;
 import io.cfgserver.registry.topology.Group;
 import io.cfgserver.registry.topology.Instance;
 import io.cfgserver.registry.topology.Policy;
+import io.cfgserver.registry.topology.Proxy;
+import io.cfgserver.registry.topology.ProxyFencing;
 import io.cfgserver.registry.topology.RegistryState;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -56,6 +59,11 @@ public final class Controller implements AutoCloseable {
     private final Map<String, Address> sdownSince = new ConcurrentHashMap<>();
     private final Set<String> announced = ConcurrentHashMap.newKeySet();
     private final Map<String, String> masterSettings = new ConcurrentHashMap<>();
+    private static final long STAMP_REFRESH_NANOS = 10_000_000_000L;
+    /** Per group and master: the fencing stamp last written there. */
+    private final Map<String, Stamped> stamped = new ConcurrentHashMap<>();
+    /** Proxies announced as past their lease (cluster/proxy). */
+    private final Set<String> unmanaged = ConcurrentHashMap.newKeySet();
     /** Per replica: since when (nanos) it has had a problem (down, out of sync, lagging). */
     private final Map<String, Long> replicaBadSince = new ConcurrentHashMap<>();
     private volatile boolean leading;
@@ -71,7 +79,7 @@ public final class Controller implements AutoCloseable {
         this.clock = clock;
         this.nanos = nanos;
         this.hooks = hooks;
-        this.redis = new RedisCommands((int) config.probeTimeout().toMillis() * 3);
+        this.redis = new RedisCommands((int) config.probeTimeout().toMillis() * 3, hooks);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -147,6 +155,7 @@ public final class Controller implements AutoCloseable {
                 }
             }
         }
+        watchLeases(state);
         // One dead master is a failover, whatever the fleet's size; the breaker needs at least two.
         double downShare = masters == 0 || mastersDown < 2 ? 0 : (double) mastersDown / masters;
         for (Cluster c : state.clusters().values()) {
@@ -154,6 +163,32 @@ public final class Controller implements AutoCloseable {
                 monitor(c, g, now);
                 if (!tilted(now)) {
                     act(c, g, now, downShare);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code +proxy-unmanaged} (or {@code +proxy-fenced} under strict fencing) once per proxy whose lease
+     * ran out: it serves on without the registry; its agent records the end when it renews again.
+     */
+    private void watchLeases(RegistryState state) {
+        long now = clock.millis();
+        for (Cluster c : state.clusters().values()) {
+            for (Proxy p : c.proxies()) {
+                String k = c.name() + "/" + p.id();
+                boolean over = p.servedVersion() > 0 && p.leaseEndMillis() <= now;
+                if (!over) {
+                    unmanaged.remove(k);
+                } else if (unmanaged.add(k)) {
+                    if (c.policy().proxyFencing() == ProxyFencing.STRICT) {
+                        event(c.name(), "+proxy-fenced", p.logId(), "lease ended without a renewal (strict fencing):"
+                                + " its nutcracker is stopped");
+                    } else {
+                        event(c.name(), "+proxy-unmanaged", p.logId(), "lease ended without a renewal: it serves version "
+                                + p.servedVersion() + " without the registry" + (c.policy().proxyFencing() == ProxyFencing.OFF
+                                        ? " (proxy fencing off)" : ", fencing each group whose master no longer vouches for it"));
+                    }
                 }
             }
         }
@@ -260,6 +295,9 @@ public final class Controller implements AutoCloseable {
         }
         List<Ranking.Candidate> assessed = Ranking.assess(g, r -> prober.view(r.address()), nanos.getAsLong(),
                 policy.downAfterMillis(), Math.max(10_000, policy.downAfterMillis() * 10));
+        if (policy.proxyFencing() == ProxyFencing.PER_GROUP) {
+            assessed = Ranking.require(assessed, r -> notNamedInStamp(cluster, g, r));
+        }
         Optional<Ranking.Candidate> best = Ranking.best(assessed);
         if (best.isEmpty()) {
             once(cluster, g, "-failover-abort-no-good-replica", Ranking.reasons(assessed));
@@ -272,6 +310,25 @@ public final class Controller implements AutoCloseable {
         hooks.step(FaultHooks.AFTER_BEGIN);
         timings.put(cluster + "/" + groupId, new long[] {t0, odownAt, intentAt, 0, 0});
         drive(cluster, groupId);
+    }
+
+    /**
+     * Why a replica may not be promoted without a write pause under per-group proxy fencing: its copy
+     * of its master's fencing stamp must name it, so that every proxy cut off from the registry
+     * watches it and fences the group once it is promoted (docs/agent.md). Null when it may.
+     */
+    private String notNamedInStamp(String cluster, Group g, Instance replica) {
+        try {
+            Optional<FencingStamp> s = redis.readStamp(replica.address());
+            if (s.isPresent() && s.get().names(cluster, g.id(), g.epoch(), replica.address())) {
+                return null;
+            }
+            return "not named in its copy of the master's fencing stamp ("
+                    + s.map(x -> "epoch " + x.epoch() + ", names " + x.replicas()).orElse("none") + ", the group has epoch "
+                    + g.epoch() + "): a proxy cut off from the registry would not notice its promotion";
+        } catch (RuntimeException e) {
+            return "its fencing stamp cannot be read: " + e.getMessage();
+        }
     }
 
     /**
@@ -405,6 +462,8 @@ public final class Controller implements AutoCloseable {
     /** After the commit point: re-point the replicas, fence the old master, wait for the proxies. */
     private boolean repointing(String cluster, Group g, Failover f) {
         Address master = g.master().address();
+        // the new master's stamp first: the replicas re-pointed next copy it
+        registry.readLocal().cluster(cluster).ifPresent(c -> applyStamp(c, g));
         for (Instance r : g.replicas()) {
             try {
                 ProbeResult p = prober.view(r.address()).map(Prober.View::last).orElse(null);
@@ -468,6 +527,7 @@ public final class Controller implements AutoCloseable {
         }
         long masterOffset = mv.get().last().offset();
         applyMasterSettings(cluster, g);
+        registry.readLocal().cluster(cluster).ifPresent(c -> applyStamp(c, g));
         long now = nanos.getAsLong();
         for (Instance r : g.replicas()) {
             Prober.View v = prober.view(r.address()).orElse(null);
@@ -511,6 +571,30 @@ public final class Controller implements AutoCloseable {
                         "caught up with " + master + (lag >= 0 ? " (lag " + lag + " bytes)" : ""), clock.millis()));
             }
         }
+    }
+
+    /**
+     * The group as committed, stamped on its master (docs/agent.md): written when it changed and
+     * again every {@link #STAMP_REFRESH_NANOS}, in case the database was flushed.
+     */
+    private void applyStamp(Cluster c, Group g) {
+        FencingStamp stamp = FencingStamp.of(c, g);
+        String text = stamp.encode();
+        String k = c.name() + "/" + g.id() + "@" + g.master().address();
+        long now = nanos.getAsLong();
+        Stamped last = stamped.get(k);
+        if (last != null && last.text().equals(text) && now - last.atNanos() < STAMP_REFRESH_NANOS) {
+            return;
+        }
+        try {
+            redis.writeStamp(g.master().address(), stamp);
+            stamped.put(k, new Stamped(text, now));
+        } catch (RuntimeException e) {
+            LOG.debug("stamping {} failed: {}", g.master().address(), e.toString());
+        }
+    }
+
+    private record Stamped(String text, long atNanos) {
     }
 
     /** min-replicas-to-write / min-replicas-max-lag on the master, when the policy asks for them. */

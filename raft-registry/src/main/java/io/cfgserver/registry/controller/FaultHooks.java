@@ -1,5 +1,6 @@
 package io.cfgserver.registry.controller;
 
+import io.cfgserver.registry.topology.Address;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,9 @@ import java.nio.file.Path;
  *       deletes the file and halts (a crash at a named step);</li>
  *   <li>{@code <dir>/blackhole-<peer id>} present: every probe of that peer fails (this peer cut off
  *       from Redis). The peer id comes from {@code cfgserver.test.peer}.</li>
+ *   <li>{@code <dir>/unreachable-<host:port>} present: every peer's probes of and commands to that
+ *       instance fail (the instance cut off from the control plane, while its proxies, replicas and
+ *       clients still reach it).</li>
  * </ul>
  */
 public final class FaultHooks {
@@ -55,5 +59,9 @@ public final class FaultHooks {
 
     boolean blackholed() {
         return dir != null && Files.exists(dir.resolve("blackhole-" + peer));
+    }
+
+    boolean unreachable(Address instance) {
+        return dir != null && Files.exists(dir.resolve("unreachable-" + instance));
     }
 }

@@ -118,7 +118,7 @@ public final class Prober implements AutoCloseable {
     }
 
     private ProbeResult probeOnce(Tracked t) {
-        if (hooks.blackholed()) {
+        if (hooks.blackholed() || hooks.unreachable(t.address)) {
             closeQuietly(t);
             return ProbeResult.failed(nanos.getAsLong(), "probes blackholed (test hook)");
         }

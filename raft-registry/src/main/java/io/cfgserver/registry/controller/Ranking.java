@@ -51,6 +51,19 @@ public final class Ranking {
         return out;
     }
 
+    /**
+     * The same assessment with one more condition on the replicas that are still eligible:
+     * {@code problem} answers why one is not (null when it is).
+     */
+    public static List<Candidate> require(List<Candidate> assessed, Function<Instance, String> problem) {
+        List<Candidate> out = new ArrayList<>();
+        for (Candidate c : assessed) {
+            String why = c.ineligible() == null ? problem.apply(c.replica()) : c.ineligible();
+            out.add(new Candidate(c.replica(), c.probe(), why));
+        }
+        return out;
+    }
+
     public static Optional<Candidate> best(List<Candidate> assessed) {
         return assessed.stream().filter(c -> c.ineligible() == null)
                 .min(Comparator.comparingLong((Candidate c) -> -c.probe().offset())

@@ -1,6 +1,8 @@
 package io.cfgserver.registry.controller;
 
+import io.cfgserver.registry.fencing.FencingStamp;
 import io.cfgserver.registry.topology.Address;
+import java.util.Optional;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -8,15 +10,38 @@ import redis.clients.jedis.Jedis;
 /** The few Redis commands stop-loss sends, each on a fresh short-lived connection with timeouts. */
 final class RedisCommands {
     private final int timeoutMillis;
+    private final FaultHooks hooks;
 
-    RedisCommands(int timeoutMillis) {
+    RedisCommands(int timeoutMillis, FaultHooks hooks) {
         this.timeoutMillis = timeoutMillis;
+        this.hooks = hooks;
     }
 
     private Jedis connect(Address a, int readTimeoutMillis) {
+        return connect(a, readTimeoutMillis, 0);
+    }
+
+    private Jedis connect(Address a, int readTimeoutMillis, int db) {
+        if (hooks.unreachable(a)) {
+            throw new redis.clients.jedis.exceptions.JedisConnectionException(a + " is unreachable (test hook)");
+        }
         return new Jedis(new HostAndPort(a.host(), a.port()), DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(readTimeoutMillis)
+                .connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(readTimeoutMillis).database(db)
                 .protocol(redis.clients.jedis.RedisProtocol.RESP2).build());
+    }
+
+    /** Writes the fencing stamp on a master (its replicas copy it by replication). */
+    void writeStamp(Address master, FencingStamp stamp) {
+        try (Jedis j = connect(master, timeoutMillis, FencingStamp.DB)) {
+            j.set(FencingStamp.KEY, stamp.encode());
+        }
+    }
+
+    /** The fencing stamp an instance holds (a replica: its copy of its master's), empty when none. */
+    Optional<FencingStamp> readStamp(Address a) {
+        try (Jedis j = connect(a, timeoutMillis, FencingStamp.DB)) {
+            return FencingStamp.decode(j.get(FencingStamp.KEY));
+        }
     }
 
     void promote(Address a) {
