@@ -210,6 +210,10 @@ Through the proxies (twemproxy, routed by the registry's slot map; 2 agents keep
 Fail over g1 the hard way (writes through the proxies resume in about a second and a half):
   kill -9 \$(head -n 1 $PID_DIR/redis-7001.pid)
   curl -s http://127.0.0.1:18081/v1/clusters/demo/events | tail -c 2000
+Kill every cfgserver peer: the proxies keep serving on their last map (static stability):
+  for i in 1 2 3; do kill -9 \$(head -n 1 $PID_DIR/peer\$i.pid); done
+  redis-cli -p 22121 set still serving ; cat $RUN_DIR/agents/p1/status.json
+  deploy/quickstart.sh                                  # starts the peers again; the agents renew
 A planned switchover, losing nothing:
   curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
        -d '{}' http://127.0.0.1:18081/v1/clusters/demo/groups/g2/switchover

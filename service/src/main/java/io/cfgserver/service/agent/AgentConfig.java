@@ -39,10 +39,41 @@ public class AgentConfig {
     @JsonProperty
     public long leaseMillis = 3000;
 
+    /**
+     * Under per-group proxy fencing: how long nutcracker keeps serving after the agent last vouched
+     * for it (a lease renewal or a round of data-plane checks) when the agent itself is gone; a
+     * restarted agent adopts it within that time. Never shorter than the lease.
+     */
+    @Min(1000)
+    @Max(3_600_000)
+    @JsonProperty
+    public long unattendedMillis = 30_000;
+
+    /** Data-plane checks while the registry is unreachable (per-group proxy fencing). */
+    @Valid
+    @NotNull
+    @JsonProperty
+    public EvidenceSection evidence = new EvidenceSection();
+
     @Valid
     @NotNull
     @JsonProperty
     public NutcrackerSection nutcracker = new NutcrackerSection();
+
+    /** How the agent checks, group by group, that its last map still holds. */
+    public static class EvidenceSection {
+        /** A replica its master shows with a larger lag (seconds since its last ack) counts as detached. */
+        @Min(1)
+        @Max(60)
+        @JsonProperty
+        public int maxReplicaLagSeconds = 2;
+
+        /** Connect and read timeout of each check. */
+        @Min(10)
+        @Max(10_000)
+        @JsonProperty
+        public int timeoutMillis = 300;
+    }
 
     /** Dropwizard logging (level, loggers, appenders); INFO to the console by default. */
     @Valid

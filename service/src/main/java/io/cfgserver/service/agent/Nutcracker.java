@@ -1,6 +1,9 @@
 package io.cfgserver.service.agent;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cfgserver.registry.Json;
 import io.cfgserver.registry.topology.Address;
+import io.cfgserver.registry.topology.Cluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,8 +32,14 @@ final class Nutcracker {
             #!/bin/bash
             # cfgserver agent watchdog: runs nutcracker while the lease file holds a future time (epoch ms).
             # Only builtins in the loop (no date, no sleep processes): cheap with many proxies per host.
+            # nutcracker gets SIGTERM when this shell dies (setpriv --pdeathsig), even by SIGKILL: it never
+            # serves unwatched.
             lease="$1"; shift
-            "$@" &
+            if command -v setpriv >/dev/null 2>&1; then
+              setpriv --pdeathsig TERM "$@" &
+            else
+              "$@" &
+            fi
             pid=$!
             trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit 0' TERM INT
             exec {tick}<> <(:)
@@ -103,9 +112,7 @@ final class Nutcracker {
      * nutcracker reads it back.
      */
     void recordServedVersion(long version) throws IOException {
-        Path tmp = dir.resolve("served-version.tmp");
-        Files.writeString(tmp, Long.toString(version));
-        Files.move(tmp, dir.resolve("served-version"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        writeAtomically("served-version", Long.toString(version));
     }
 
     /** The version last recorded by {@link #recordServedVersion}, 0 when none. */
@@ -118,11 +125,45 @@ final class Nutcracker {
         }
     }
 
-    /** Writes the lease end (epoch ms) atomically; the watchdog stops nutcracker once it passes. */
-    void writeLease(long leaseEndMillis) throws IOException {
-        Path tmp = dir.resolve("lease.tmp");
-        Files.writeString(tmp, Long.toString(leaseEndMillis));
-        Files.move(tmp, dir.resolve("lease"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    /** Writes the time (epoch ms) until which nutcracker may run; the watchdog stops it once it passes. */
+    void writeLease(long stopAtMillis) throws IOException {
+        writeAtomically("lease", Long.toString(stopAtMillis));
+    }
+
+    /** The map nutcracker serves, kept so that an agent started while the registry is gone can check it. */
+    void recordMap(Cluster map) throws IOException {
+        writeAtomically("map.json", Json.mapper().writeValueAsString(map));
+    }
+
+    /** The map last recorded by {@link #recordMap}, empty when none (or unreadable). */
+    Optional<Cluster> recordedMap() {
+        try {
+            Path f = dir.resolve("map.json");
+            return Files.exists(f) ? Optional.of(Json.mapper().readValue(Files.readString(f), Cluster.class)) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The agent's state for operators (and its successor): {@code status.json}. */
+    void recordStatus(Object status) throws IOException {
+        writeAtomically("status.json", Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(status));
+    }
+
+    /** The status last recorded, empty when none (or unreadable). */
+    Optional<JsonNode> recordedStatus() {
+        try {
+            Path f = dir.resolve("status.json");
+            return Files.exists(f) ? Optional.of(Json.mapper().readTree(Files.readString(f))) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void writeAtomically(String name, String content) throws IOException {
+        Path tmp = dir.resolve(name + ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**

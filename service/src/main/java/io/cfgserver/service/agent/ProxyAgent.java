@@ -1,54 +1,100 @@
 package io.cfgserver.service.agent;
 
+import io.cfgserver.registry.fencing.EvidenceReader;
+import io.cfgserver.registry.fencing.FencingStamp;
 import io.cfgserver.registry.render.NutcrackerConfig;
 import io.cfgserver.registry.topology.Cluster;
+import io.cfgserver.registry.topology.Group;
 import io.cfgserver.registry.topology.Proxy;
+import io.cfgserver.registry.topology.ProxyFencing;
 import io.cfgserver.service.agent.RegistryHttp.RegistryUnreachableException;
 import io.cfgserver.service.agent.RegistryHttp.Renewal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The agent beside one nutcracker. One loop: renew the lease (which also acks the version served),
  * then long-poll the registry for a newer topology; on a newer one render, check, restart, PING,
- * and ack at once. If no renewal succeeds before the lease ends, nutcracker is stopped (by the
- * watchdog, even if this process is gone) and started again after the next successful renewal.
+ * and ack at once.
+ *
+ * <p>When no renewal succeeds before the lease ends, the cluster's {@link ProxyFencing} decides
+ * (docs/agent.md, "Static stability"): {@code strict} stops nutcracker; {@code per-group} keeps it
+ * serving the last map, unmanaged, and checks every group's master from the data plane each round,
+ * routing the slots of a group whose evidence fails to {@link NutcrackerConfig#FENCE}; {@code off}
+ * keeps serving. Either way the watchdog stops nutcracker once the agent has not vouched for it
+ * (renewal or evidence round) for the time in the lease file, so a dead agent fences too.
  */
 public final class ProxyAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyAgent.class);
     private static final Duration READY = Duration.ofSeconds(5);
+    /** A fenced group serves again once its evidence has held this many rounds in a row. */
+    static final int ROUNDS_TO_READMIT = 3;
+    /** "Never" for the watchdog under proxy fencing off: about a century. */
+    private static final long FOREVER_MILLIS = 100L * 365 * 24 * 3600 * 1000;
 
     private final AgentConfig config;
     private final RegistryHttp registry;
     private final Nutcracker nutcracker;
+    private final EvidenceReader evidence;
     private final String id;
     private final long renewEveryMillis;
     private volatile boolean stopping;
     private long servedVersion;
     private long leaseEndMillis;
+    /** The map nutcracker serves (null before the first). */
+    private Cluster map;
+    /** What to do once the lease has ended, as the registry last said (or the map's policy). */
+    private ProxyFencing fencing;
+    /** Strict fencing: nutcracker stopped because the lease ended. */
     private boolean fenced;
+    /** Per-group fencing: since when (epoch ms) the agent serves without the registry; 0 when managed. */
+    private long unmanagedSinceMillis;
+    /** Per-group fencing: the groups routed to the fence, with why. */
+    private Map<String, String> fencedGroups = new TreeMap<>();
+    private final Map<String, Integer> heldRounds = new HashMap<>();
+    private long nextEvidenceMillis;
+    private long lastVouchMillis;
+    /** After an unmanaged spell with fenced groups: render the registry's map again even if its version is old. */
+    private boolean reserve;
     private String rejectedConfig;
     private long rejectedVersion;
 
     public ProxyAgent(AgentConfig config) throws IOException {
         this.config = config;
         config.settings.validated();
+        if (config.unattendedMillis < config.leaseMillis) {
+            throw new IllegalArgumentException("unattendedMillis (" + config.unattendedMillis
+                    + ") must be at least leaseMillis (" + config.leaseMillis + ")");
+        }
         this.registry = new RegistryHttp(config.registry, config.token);
         this.nutcracker = new Nutcracker(Path.of(config.nutcracker.binary), Path.of(config.nutcracker.workDir),
                 config.nutcracker.statsPort, config.nutcracker.statsIntervalMillis);
+        this.evidence = new EvidenceReader(config.evidence.timeoutMillis);
         this.id = "proxy-[" + config.proxyId + "]";
         this.renewEveryMillis = Math.max(100, config.leaseMillis / 3);
     }
 
     /** Runs until {@link #close()}. */
     public void run() throws IOException, InterruptedException {
+        map = nutcracker.recordedMap().filter(m -> m.name().equals(config.cluster)).orElse(null);
+        fencing = nutcracker.recordedStatus().map(s -> s.path("fencing").asText(null)).map(this::parseFencing)
+                .orElse(map == null ? ProxyFencing.PER_GROUP : map.policy().proxyFencing());
         if (nutcracker.adopt()) {
             servedVersion = Math.max(versionOf(nutcracker.runningConfig()), nutcracker.servedVersion());
-            LOG.info("+proxy-adopt {} nutcracker left running by an earlier agent, serving version {}", id, servedVersion);
+            // carry on the predecessor's unmanaged spell: its fenced groups stay fenced until the registry answers
+            nutcracker.recordedStatus().filter(s -> !s.path("managed").asBoolean(true)).ifPresent(s -> {
+                unmanagedSinceMillis = s.path("unmanagedSinceMillis").asLong(System.currentTimeMillis());
+                s.path("fencedGroups").fields().forEachRemaining(e -> fencedGroups.put(e.getKey(), e.getValue().asText()));
+            });
+            LOG.info("+proxy-adopt {} nutcracker left running by an earlier agent, serving version {}{}", id, servedVersion,
+                    fencedGroups.isEmpty() ? "" : " with groups fenced: " + fencedGroups.keySet());
         }
         while (!stopping) {
             long sentAt = System.currentTimeMillis();
@@ -56,25 +102,83 @@ public final class ProxyAgent implements AutoCloseable {
                 Renewal r = registry.renew(config.cluster, config.proxyId, servedVersion, config.leaseMillis,
                         Duration.ofMillis(renewEveryMillis));
                 leaseEndMillis = sentAt + config.leaseMillis;
-                nutcracker.writeLease(leaseEndMillis);
+                if (r.fencing() != null && r.fencing() != fencing) {
+                    LOG.info("proxy fencing of cluster-[{}] is {}", config.cluster, r.fencing().wire());
+                    fencing = r.fencing();
+                }
+                vouch(sentAt);
                 if (fenced) {
                     fenced = false;
                     LOG.info("-fenced {} lease renewed through {}", id, registry.currentPeer());
                     registry.event(config.cluster, "-fenced", id, "lease renewed");
                 }
+                if (unmanagedSinceMillis > 0) {
+                    managedAgain(sentAt);
+                }
                 // A version whose config nutcracker refused is not retried until a newer one comes.
                 long known = Math.max(servedVersion, rejectedVersion);
-                boolean restartDue = !nutcracker.alive() && rejectedVersion < r.latestVersion();
+                boolean restartDue = (!nutcracker.alive() && rejectedVersion < r.latestVersion()) || reserve;
                 long wait = (restartDue || r.latestVersion() > known) ? 0 : renewEveryMillis;
-                Cluster c = registry.watch(config.cluster, known, wait, Duration.ofMillis(wait + renewEveryMillis + 500));
-                if (c.version() > known || (!nutcracker.alive() && rejectedVersion < c.version())) {
+                Cluster c = registry.watch(config.cluster, reserve ? 0 : known, wait,
+                        Duration.ofMillis(wait + renewEveryMillis + 500));
+                if (c.version() > known || reserve || (!nutcracker.alive() && rejectedVersion < c.version())) {
+                    reserve = false;
                     serve(c);
                 }
             } catch (RegistryUnreachableException e) {
                 LOG.debug("registry call failed: {}", e.getMessage());
                 registry.rotate();
-                checkFence(e.getMessage());
+                registryUnreachable(e.getMessage());
                 Thread.sleep(50);
+            }
+        }
+    }
+
+    private ProxyFencing parseFencing(String s) {
+        try {
+            return ProxyFencing.parse(s);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Tells the watchdog how long nutcracker may run from {@code at} on without another word from this
+     * agent: the lease under strict fencing (the registry counts the proxy stopped when the lease ends),
+     * {@code unattendedMillis} under per-group fencing (long enough for a restarted agent to adopt it).
+     */
+    private void vouch(long at) throws IOException {
+        long stopAt = switch (fencing) {
+            case STRICT -> at + config.leaseMillis;
+            case PER_GROUP -> at + config.unattendedMillis;
+            case OFF -> at + FOREVER_MILLIS;
+        };
+        nutcracker.writeLease(stopAt);
+        lastVouchMillis = at;
+    }
+
+    private void registryUnreachable(String why) throws InterruptedException, IOException {
+        long now = System.currentTimeMillis();
+        if (now < leaseEndMillis) {
+            return;
+        }
+        switch (fencing) {
+            case STRICT -> checkFence(why);
+            case OFF -> {
+                unmanaged(now, why);
+                if (map != null && !nutcracker.alive()) {
+                    startUnmanaged(map, Map.of());
+                }
+                if (now - lastVouchMillis > renewEveryMillis) {
+                    vouch(now);
+                }
+            }
+            case PER_GROUP -> {
+                unmanaged(now, why);
+                if (now >= nextEvidenceMillis) {
+                    nextEvidenceMillis = now + renewEveryMillis;
+                    evidenceRound(now);
+                }
             }
         }
     }
@@ -90,6 +194,107 @@ public final class ProxyAgent implements AutoCloseable {
         }
     }
 
+    private void unmanaged(long now, String why) throws IOException {
+        if (unmanagedSinceMillis == 0 && (map != null || nutcracker.alive())) {
+            unmanagedSinceMillis = now;
+            LOG.warn("+proxy-unmanaged {} lease ended without a renewal (last error: {}): serving version {} on its last map"
+                    + " without the registry ({} fencing)", id, why, servedVersion, fencing.wire());
+            recordStatus();
+        }
+    }
+
+    /**
+     * Per-group fencing, while the registry is unreachable: checks every group of the last map from the
+     * data plane, routes the groups whose evidence fails to the fence (and lets one back in once its
+     * evidence has held {@link #ROUNDS_TO_READMIT} rounds in a row), then vouches for nutcracker.
+     */
+    private void evidenceRound(long startedAt) throws InterruptedException, IOException {
+        if (map == null) {
+            return; // never served: nothing to check, nothing to fence
+        }
+        Map<String, String> next = new TreeMap<>();
+        for (Group g : map.groups()) {
+            if (!FencingStamp.slots(map, g.id()).isEmpty()) {
+                Optional<String> problem = evidence.problem(map, g, config.evidence.maxReplicaLagSeconds);
+                if (problem.isPresent()) {
+                    next.put(g.id(), problem.get());
+                    heldRounds.remove(g.id());
+                } else if (fencedGroups.containsKey(g.id())) {
+                    int held = heldRounds.merge(g.id(), 1, Integer::sum);
+                    if (held < ROUNDS_TO_READMIT) {
+                        next.put(g.id(), fencedGroups.get(g.id()));
+                    } else {
+                        heldRounds.remove(g.id());
+                    }
+                }
+            }
+        }
+        if (!next.keySet().equals(fencedGroups.keySet()) || !nutcracker.alive()) {
+            for (Map.Entry<String, String> e : next.entrySet()) {
+                if (!fencedGroups.containsKey(e.getKey())) {
+                    LOG.warn("+group-fenced {} group-[{}]: {}", id, e.getKey(), e.getValue());
+                }
+            }
+            for (String g : fencedGroups.keySet()) {
+                if (!next.containsKey(g)) {
+                    LOG.info("-group-fenced {} group-[{}]: its evidence held {} rounds in a row", id, g, ROUNDS_TO_READMIT);
+                }
+            }
+            if (!startUnmanaged(map, next)) {
+                return; // not vouched: the watchdog's deadline stands
+            }
+        }
+        fencedGroups = next;
+        recordStatus();
+        vouch(startedAt);
+    }
+
+    /** Starts nutcracker on {@code m} with {@code fenced} routed to the fence; false when it did not start. */
+    private boolean startUnmanaged(Cluster m, Map<String, String> fenced) throws InterruptedException, IOException {
+        Optional<Proxy> me = m.proxy(config.proxyId);
+        if (me.isEmpty()) {
+            return false;
+        }
+        try {
+            nutcracker.restart(NutcrackerConfig.render(m, me.get().listen(), config.settings, fenced.keySet()),
+                    me.get().listen(), READY);
+            fencedGroups = new TreeMap<>(fenced);
+            return true;
+        } catch (IOException e) {
+            LOG.error("{} nutcracker did not start on its last map: {}", id, e.getMessage());
+            return false;
+        }
+    }
+
+    private void managedAgain(long now) throws IOException {
+        long spell = now - unmanagedSinceMillis;
+        String groups = fencedGroups.isEmpty() ? "no group fenced" : "groups fenced meanwhile: " + fencedGroups;
+        LOG.info("-proxy-unmanaged {} lease renewed through {} after {} ms without the registry; {}", id,
+                registry.currentPeer(), spell, groups);
+        registry.event(config.cluster, "-proxy-unmanaged", id, "lease renewed after " + spell
+                + " ms without the registry; " + groups);
+        unmanagedSinceMillis = 0;
+        nextEvidenceMillis = 0;
+        heldRounds.clear();
+        if (!fencedGroups.isEmpty()) {
+            reserve = true; // the registry's map replaces the fenced one, whatever its version
+        }
+        recordStatus();
+    }
+
+    private void recordStatus() throws IOException {
+        Map<String, Object> s = new TreeMap<>();
+        s.put("proxy", config.proxyId);
+        s.put("cluster", config.cluster);
+        s.put("fencing", fencing.wire());
+        s.put("servedVersion", servedVersion);
+        s.put("managed", unmanagedSinceMillis == 0);
+        s.put("unmanagedSinceMillis", unmanagedSinceMillis);
+        s.put("fencedGroups", fencedGroups);
+        s.put("lastVouchMillis", lastVouchMillis);
+        nutcracker.recordStatus(s);
+    }
+
     /** Brings nutcracker to the cluster's version; acks on the next renewal (at once). */
     private void serve(Cluster c) throws InterruptedException, IOException {
         Optional<Proxy> me = c.proxy(config.proxyId);
@@ -101,8 +306,7 @@ public final class ProxyAgent implements AutoCloseable {
         String yaml = NutcrackerConfig.render(c, me.get().listen(), config.settings);
         String running = nutcracker.runningConfig();
         if (running != null && body(running).equals(body(yaml))) {
-            servedVersion = c.version();
-            nutcracker.recordServedVersion(servedVersion);
+            served(c);
             return;
         }
         if (yaml.equals(rejectedConfig)) {
@@ -126,9 +330,17 @@ public final class ProxyAgent implements AutoCloseable {
             return;
         }
         long was = servedVersion;
-        servedVersion = c.version();
-        nutcracker.recordServedVersion(servedVersion);
+        served(c);
         LOG.info("+proxy-switch {} now serves version {} (was {}) on {}", id, servedVersion, was, me.get().listen());
+    }
+
+    private void served(Cluster c) throws IOException {
+        servedVersion = c.version();
+        map = c;
+        fencedGroups = new TreeMap<>();
+        nutcracker.recordServedVersion(servedVersion);
+        nutcracker.recordMap(c);
+        recordStatus();
     }
 
     private void reject(Cluster c, String yaml, String why) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cfgserver.registry.CfgServerException;
 import io.cfgserver.registry.Json;
 import io.cfgserver.registry.topology.Cluster;
+import io.cfgserver.registry.topology.ProxyFencing;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -28,8 +29,11 @@ final class RegistryHttp {
         }
     }
 
-    /** The renewal's answer: the lease as the registry recorded it and the cluster's version then. */
-    record Renewal(long servedVersion, long latestVersion, long leaseRemainingMillis) {
+    /**
+     * The renewal's answer: the lease as the registry recorded it, the cluster's version then, and
+     * what the proxy is to do when its lease ends (null when the peer did not say).
+     */
+    record Renewal(long servedVersion, long latestVersion, long leaseRemainingMillis, ProxyFencing fencing) {
     }
 
     private final List<URI> peers;
@@ -57,7 +61,14 @@ final class RegistryHttp {
                 Json.mapper().createObjectNode().put("servedVersion", servedVersion).put("leaseMillis", leaseMillis)
                         .toString(), timeout);
         long served = view.at("/proxy/servedVersion").asLong();
-        return new Renewal(served, served + view.path("versionsBehind").asLong(), view.path("leaseRemainingMillis").asLong());
+        ProxyFencing fencing = null;
+        try {
+            fencing = view.hasNonNull("fencing") ? ProxyFencing.parse(view.get("fencing").asText()) : null;
+        } catch (RuntimeException e) {
+            // a peer of another version: keep what the agent knew
+        }
+        return new Renewal(served, served + view.path("versionsBehind").asLong(), view.path("leaseRemainingMillis").asLong(),
+                fencing);
     }
 
     /** Long poll on the current peer: the cluster once its version exceeds {@code afterVersion}, or as it is after the wait. */
