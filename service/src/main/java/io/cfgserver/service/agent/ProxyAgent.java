@@ -125,6 +125,13 @@ public final class ProxyAgent implements AutoCloseable {
                     reserve = false;
                     serve(c);
                 }
+            } catch (RegistryHttp.ProxyUnknownException e) {
+                // removed from the registry (or its cluster deleted): serve nothing, whatever the fencing
+                if (nutcracker.alive()) {
+                    LOG.warn("-proxy-unknown {}: {}; nutcracker stopped", id, e.getMessage());
+                    nutcracker.stop();
+                }
+                Thread.sleep(renewEveryMillis);
             } catch (RegistryUnreachableException e) {
                 LOG.debug("registry call failed: {}", e.getMessage());
                 registry.rotate();

@@ -23,8 +23,18 @@ import java.util.Map;
  */
 final class RegistryHttp {
     /** No peer answered (or the answer was an error); says what was tried. */
-    static final class RegistryUnreachableException extends CfgServerException {
+    static class RegistryUnreachableException extends CfgServerException {
         RegistryUnreachableException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The registry answered that this proxy (or its cluster) does not exist: an answer of the
+     * majority (a renewal is a Raft write), not a failure to reach it.
+     */
+    static final class ProxyUnknownException extends RegistryUnreachableException {
+        ProxyUnknownException(String message) {
             super(message);
         }
     }
@@ -110,6 +120,9 @@ final class RegistryHttp {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryUnreachableException(method + " " + uri + ": interrupted");
+        }
+        if (r.statusCode() == 404 && method.equals("POST") && path.endsWith("/lease")) {
+            throw new ProxyUnknownException(method + " " + uri + " answered 404: " + r.body());
         }
         if (r.statusCode() / 100 != 2) {
             throw new RegistryUnreachableException(method + " " + uri + " answered " + r.statusCode() + ": " + r.body());

@@ -7,6 +7,7 @@ import io.cfgserver.registry.topology.SlotRange;
 import io.cfgserver.service.agent.AgentConfig;
 import io.cfgserver.service.agent.ProxyAgent;
 import io.cfgserver.testing.RedisProcess;
+import io.cfgserver.tests.support.ProxyWriter;
 import io.cfgserver.tests.support.Http;
 import io.cfgserver.tests.support.LoopbackPorts;
 import io.cfgserver.tests.support.NutcrackerProcess;

@@ -30,7 +30,8 @@ import redis.clients.jedis.Jedis;
 
 /**
  * Three agents, each with its own real nutcracker, in front of three real redis-servers, watching a
- * real 3-peer registry (Temporal is not needed: the proxy path never uses it).
+ * real 3-peer registry (Temporal is not needed: the proxy path never uses it). The cluster runs with
+ * {@code proxyFencing: strict}: a proxy without a lease stops (StaticStabilityIT covers per-group).
  */
 @Timeout(600)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -60,6 +61,7 @@ class ProxyAgentIT {
             proxies.add(Map.of("id", "p" + (i + 1), "listen", "127.0.0.1:" + PROXY_PORTS[i]));
         }
         http.post(url("/v1/clusters"), Map.of("name", CLUSTER, "groups", groups, "proxies", proxies)).expect(201);
+        http.put(url("/v1/clusters/" + CLUSTER + "/policy"), Map.of("proxyFencing", "strict")).expect(200);
         List<String> urls = registry.peers().stream().map(ServiceProcess::baseUrl).toList();
         for (int i = 0; i < 3; i++) {
             AGENTS.add(new AgentProcess(tmp.resolve("agent-p" + (i + 1)), CLUSTER, "p" + (i + 1), urls,
@@ -255,5 +257,18 @@ class ProxyAgentIT {
         Optional<JsonNode> fenced = Optional.ofNullable(http.get(url("/v1/clusters/" + CLUSTER + "/events?limit=1000"))
                 .json()).filter(j -> j.toString().contains("-fenced"));
         assertThat(fenced).as("agents report the end of their fence").isPresent();
+    }
+
+    @Test
+    @Order(8)
+    void aKilledWatchdogTakesItsNutcrackerWithItAndTheAgentStartsAnother() {
+        AgentProcess agent = AGENTS.get(0);
+        ProcessHandle nutcracker = agent.nutcracker().orElseThrow();
+        ProcessHandle watchdog = nutcracker.parent().orElseThrow();
+        watchdog.destroyForcibly();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> !nutcracker.isAlive());
+        await().atMost(Duration.ofSeconds(30)).until(() -> agent.nutcracker().map(h -> h.pid() != nutcracker.pid())
+                .orElse(false) && NutcrackerProcess.pings(PROXY_PORTS[0]));
+        awaitAllServe(version());
     }
 }

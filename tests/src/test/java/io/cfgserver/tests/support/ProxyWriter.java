@@ -1,8 +1,7 @@
-package io.cfgserver.tests.bench;
+package io.cfgserver.tests.support;
 
 import io.cfgserver.registry.topology.SlotMap;
 import io.cfgserver.registry.topology.Slots;
-import io.cfgserver.tests.support.NutcrackerProcess;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,19 +17,19 @@ import redis.clients.jedis.Response;
  * reconnecting after any error (1 ms pause). Every acknowledged key+value is remembered with the
  * round it was written in and its ack time, so that a later read through the proxy can check it.
  */
-final class ProxyWriter implements AutoCloseable {
+public final class ProxyWriter implements AutoCloseable {
     /** One acknowledged write. */
-    record Ack(int round, String group, String key, String value, long ackNanos) {
+    public record Ack(int round, String group, String key, String value, long ackNanos) {
     }
 
     /** Per-group state, read by the bench while the writer runs. */
-    static final class GroupWriter {
-        final String group;
+    public static final class GroupWriter {
+        public final String group;
         volatile long watchFromNanos = Long.MAX_VALUE;
-        volatile long firstOkNanos;
-        volatile long failuresAtFirstOk;
-        volatile long failures;
-        volatile long oks;
+        public volatile long firstOkNanos;
+        public volatile long failuresAtFirstOk;
+        public volatile long failures;
+        public volatile long oks;
         long failuresAtWatch;
 
         GroupWriter(String group) {
@@ -49,7 +48,7 @@ final class ProxyWriter implements AutoCloseable {
     private volatile boolean stop;
     private volatile int round;
 
-    ProxyWriter(String host, int port, String prefix, SlotMap slots, List<String> groupIds, long periodMicros) {
+    public ProxyWriter(String host, int port, String prefix, SlotMap slots, List<String> groupIds, long periodMicros) {
         this.host = host;
         this.port = port;
         this.prefix = prefix;
@@ -60,7 +59,7 @@ final class ProxyWriter implements AutoCloseable {
         }
     }
 
-    void start() {
+    public void start() {
         for (GroupWriter g : groups.values()) {
             Thread t = new Thread(() -> loop(g), "writer-" + prefix + "-" + g.group);
             t.setDaemon(true);
@@ -69,23 +68,23 @@ final class ProxyWriter implements AutoCloseable {
         }
     }
 
-    void round(int r) {
+    public void round(int r) {
         round = r;
     }
 
-    GroupWriter group(String g) {
+    public GroupWriter group(String g) {
         return groups.get(g);
     }
 
     /** From now on, remembers the first write of {@code g} that started at or after {@code fromNanos} and succeeded. */
-    void watch(String g, long fromNanos) {
+    public void watch(String g, long fromNanos) {
         GroupWriter w = groups.get(g);
         w.firstOkNanos = 0;
         w.failuresAtWatch = w.failures;
         w.watchFromNanos = fromNanos;
     }
 
-    List<Ack> acks() {
+    public List<Ack> acks() {
         synchronized (acks) {
             return new ArrayList<>(acks);
         }
@@ -149,7 +148,7 @@ final class ProxyWriter implements AutoCloseable {
      * Reads every key of {@code expected} through the proxy (pipelined, in batches; a failed batch
      * is retried for up to 20 s) and returns those missing or holding another value.
      */
-    static List<Ack> missing(String host, int port, List<Ack> expected) {
+    public static List<Ack> missing(String host, int port, List<Ack> expected) {
         List<Ack> lost = new ArrayList<>();
         for (int from = 0; from < expected.size(); from += 500) {
             List<Ack> batch = expected.subList(from, Math.min(expected.size(), from + 500));
