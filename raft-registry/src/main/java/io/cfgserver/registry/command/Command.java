@@ -31,12 +31,15 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = RequestSwitchover.class, name = "RequestSwitchover"),
     @JsonSubTypes.Type(value = SetReplicaBanned.class, name = "SetReplicaBanned"),
     @JsonSubTypes.Type(value = ClearStale.class, name = "ClearStale"),
+    @JsonSubTypes.Type(value = BeginMigration.class, name = "BeginMigration"),
+    @JsonSubTypes.Type(value = CommitMigration.class, name = "CommitMigration"),
+    @JsonSubTypes.Type(value = EndMigration.class, name = "EndMigration"),
 })
 public sealed interface Command
         permits CreateCluster, DeleteCluster, AddGroup, RemoveGroup, AddReplica, RemoveReplica,
                 AddProxy, RemoveProxy, SetPolicy, AssignSlots, BeginJob, UpdateJob, RecordEvent, RenewLease,
                 SetProxyListen, BeginFailover, PromoteReplica, EndFailover, RequestSwitchover, SetReplicaBanned,
-                ClearStale {
+                ClearStale, BeginMigration, CommitMigration, EndMigration {
 
     /** When the command was issued, by the issuer's clock. */
     long atMillis();

@@ -14,6 +14,9 @@ import io.cfgserver.registry.command.AddProxy;
 import io.cfgserver.registry.command.AddReplica;
 import io.cfgserver.registry.command.AssignSlots;
 import io.cfgserver.registry.command.BeginJob;
+import io.cfgserver.registry.command.BeginMigration;
+import io.cfgserver.registry.command.CommitMigration;
+import io.cfgserver.registry.command.EndMigration;
 import io.cfgserver.registry.command.Command;
 import io.cfgserver.registry.command.CommandRejectedException;
 import io.cfgserver.registry.command.CommandResult;
@@ -37,6 +40,7 @@ import io.cfgserver.registry.topology.Instance;
 import io.cfgserver.registry.topology.InvalidTopologyException;
 import io.cfgserver.registry.topology.Job;
 import io.cfgserver.registry.topology.JobState;
+import io.cfgserver.registry.topology.Migration;
 import io.cfgserver.registry.topology.Policy;
 import io.cfgserver.registry.topology.Proxy;
 import io.cfgserver.registry.topology.RegistryState;
@@ -116,6 +120,12 @@ public final class Transitions {
                 return applySetReplicaBanned(state, c);
             } else if (command instanceof ClearStale c) {
                 return applyClearStale(state, c);
+            } else if (command instanceof BeginMigration c) {
+                return MigrationTransitions.applyBeginMigration(state, c);
+            } else if (command instanceof CommitMigration c) {
+                return MigrationTransitions.applyCommitMigration(state, c);
+            } else if (command instanceof EndMigration c) {
+                return MigrationTransitions.applyEndMigration(state, c);
             }
             throw new IllegalStateException("no handler for command type " + command.getClass().getName());
         } catch (CommandRejectedException e) {
@@ -183,6 +193,11 @@ public final class Transitions {
     static Outcome applyRemoveGroup(RegistryState s, RemoveGroup c) {
         Cluster cluster = cluster(s, c.cluster());
         Group group = group(cluster, c.group());
+        for (Migration m : cluster.migrations()) {
+            if (m.names(group.id())) {
+                throw conflict(group.logId() + " takes part in " + m.logId() + " (" + m.slots() + "): wait for it to end");
+            }
+        }
         Integer owned = cluster.slots().countByGroup().get(group.id());
         if (owned != null) {
             throw conflict(group.logId() + " still owns " + owned + " slots: move them to other groups first");
@@ -415,6 +430,11 @@ public final class Transitions {
 
     static Outcome applyAssignSlots(RegistryState s, AssignSlots c) {
         Cluster cluster = cluster(s, c.cluster());
+        if (!cluster.migrations().isEmpty()) {
+            Migration m = cluster.migrations().get(0);
+            throw conflict("slots of " + cluster.logId() + " are moving (" + m.logId() + ", " + m.slots() + "): the map cannot"
+                    + " be reassigned under a migration; wait for it or cancel it");
+        }
         SlotMap map = SlotMap.of(c.ranges());
         for (SlotRange r : map.runs()) {
             if (cluster.group(r.group()).isEmpty()) {
@@ -575,14 +595,14 @@ public final class Transitions {
         return used;
     }
 
-    private static Cluster cluster(RegistryState s, String name) {
+    static Cluster cluster(RegistryState s, String name) {
         if (name == null || name.isBlank()) {
             throw invalid("cluster name is missing");
         }
         return s.cluster(name).orElseThrow(() -> notFound("cluster-[" + name + "] does not exist: create it with POST /v1/clusters"));
     }
 
-    private static Group group(Cluster c, String id) {
+    static Group group(Cluster c, String id) {
         return c.group(id).orElseThrow(() -> notFound("group-[" + id + "] is not in " + c.logId()));
     }
 
@@ -596,7 +616,7 @@ public final class Transitions {
         }
     }
 
-    private static <T> T required(T value, String what) {
+    static <T> T required(T value, String what) {
         if (value == null) {
             throw invalid(what + " is missing");
         }
@@ -611,7 +631,7 @@ public final class Transitions {
         return s == null ? "" : s;
     }
 
-    private static Outcome ok(RegistryState s, long version) {
+    static Outcome ok(RegistryState s, long version) {
         return new Outcome(s, CommandResult.ok(version));
     }
 

@@ -1,5 +1,6 @@
 package io.cfgserver.registry.topology;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -7,9 +8,10 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
- * One cluster: its groups, slot map, proxies and policy. {@code version} is the topology
- * version: it grows with every change of groups, instances, slots or proxies, never with
- * policy, acks or events.
+ * One cluster: its groups, slot map, proxies, policy and the slot migrations in progress.
+ * {@code version} is the topology version: it grows with every change of groups, instances, slots
+ * or proxies, never with policy, acks, events or the progress of a migration (its commit moves
+ * slots, and so bumps it).
  */
 public record Cluster(
         String name,
@@ -18,11 +20,27 @@ public record Cluster(
         SlotMap slots,
         List<Proxy> proxies,
         Policy policy,
-        long createdMillis) {
+        long createdMillis,
+        List<Migration> migrations) {
 
+    @JsonCreator
     public Cluster {
         groups = List.copyOf(groups);
         proxies = List.copyOf(proxies);
+        migrations = migrations == null ? List.of() : List.copyOf(migrations);
+    }
+
+    public Cluster(String name, long version, List<Group> groups, SlotMap slots, List<Proxy> proxies, Policy policy,
+            long createdMillis) {
+        this(name, version, groups, slots, proxies, policy, createdMillis, List.of());
+    }
+
+    public Optional<Migration> migration(String job) {
+        return migrations.stream().filter(m -> m.job().equals(job)).findFirst();
+    }
+
+    public Cluster withMigrations(List<Migration> next) {
+        return new Cluster(name, version, groups, slots, proxies, policy, createdMillis, next);
     }
 
     public Optional<Group> group(String id) {
@@ -38,7 +56,7 @@ public record Cluster(
     }
 
     public Cluster withGroups(List<Group> newGroups) {
-        return new Cluster(name, version, newGroups, slots, proxies, policy, createdMillis);
+        return new Cluster(name, version, newGroups, slots, proxies, policy, createdMillis, migrations);
     }
 
     public Cluster mapGroup(String id, UnaryOperator<Group> f) {
@@ -52,11 +70,11 @@ public record Cluster(
     }
 
     public Cluster withSlots(SlotMap newSlots) {
-        return new Cluster(name, version, groups, newSlots, proxies, policy, createdMillis);
+        return new Cluster(name, version, groups, newSlots, proxies, policy, createdMillis, migrations);
     }
 
     public Cluster withProxies(List<Proxy> newProxies) {
-        return new Cluster(name, version, groups, slots, newProxies, policy, createdMillis);
+        return new Cluster(name, version, groups, slots, newProxies, policy, createdMillis, migrations);
     }
 
     public Cluster mapProxy(String id, UnaryOperator<Proxy> f) {
@@ -64,11 +82,11 @@ public record Cluster(
     }
 
     public Cluster withPolicy(Policy newPolicy) {
-        return new Cluster(name, version, groups, slots, proxies, newPolicy, createdMillis);
+        return new Cluster(name, version, groups, slots, proxies, newPolicy, createdMillis, migrations);
     }
 
     public Cluster bumpVersion() {
-        return new Cluster(name, version + 1, groups, slots, proxies, policy, createdMillis);
+        return new Cluster(name, version + 1, groups, slots, proxies, policy, createdMillis, migrations);
     }
 
     public String logId() {
