@@ -599,6 +599,12 @@ public final class Controller implements AutoCloseable {
 
     /** min-replicas-to-write / min-replicas-max-lag on the master, when the policy asks for them. */
     private void applyMasterSettings(String cluster, Group g) {
+        boolean moving = registry.readLocal().cluster(cluster)
+                .map(c -> c.migrations().stream().anyMatch(m -> m.source().equals(g.id()))).orElse(false);
+        if (moving) {
+            // a move's cut-over fences its source with min-replicas-to-write: never lift that here
+            return;
+        }
         Policy p = policy(cluster);
         String want = p.minReplicasToWrite() + "/" + p.minReplicasMaxLagSeconds();
         String k = cluster + "/" + g.id() + "@" + g.master().address();
