@@ -45,6 +45,32 @@ public final class ActivityProfiles {
                 .build();
     }
 
+    /**
+     * The data half of a slot move (capture, copy, catch-up, hold): long and heartbeating; a worker
+     * that dies mid-copy is noticed within 10 s and the copy starts over on another worker. A cancel
+     * reaches it at its next heartbeat, and the workflow waits for it to stop before rolling back (so
+     * no copy runs after the rollback deleted the range from the target).
+     */
+    public static ActivityOptions moveCopy() {
+        return ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofHours(6))
+                .setHeartbeatTimeout(Duration.ofSeconds(10))
+                .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+                .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1)).setBackoffCoefficient(2.0)
+                        .setMaximumInterval(Duration.ofSeconds(30)).setMaximumAttempts(10)
+                        .setDoNotRetry("MoveAborted").build())
+                .build();
+    }
+
+    /** Deleting a moved range: heartbeating, retried until done. */
+    public static ActivityOptions moveDelete() {
+        return ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofHours(6))
+                .setHeartbeatTimeout(Duration.ofSeconds(30))
+                .setRetryOptions(backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0))
+                .build();
+    }
+
     private static RetryOptions backoff(Duration initial, Duration max, int maxAttempts) {
         return RetryOptions.newBuilder()
                 .setInitialInterval(initial)

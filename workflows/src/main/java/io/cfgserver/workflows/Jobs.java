@@ -20,6 +20,9 @@ public final class Jobs {
     /** Job type of the replica (re)build: attach an empty instance, wait for the sync, register it. */
     public static final String ADD_REPLICA = "add-replica";
 
+    /** Job type of the slot move: copy a slot range to another group, online, then switch its owner. */
+    public static final String MIGRATE_SLOTS = "migrate-slots";
+
     /** Search attribute: the cluster a job works on. */
     public static final SearchAttributeKey<String> CLUSTER = SearchAttributeKey.forKeyword("CfgCluster");
     /** Search attribute: the job type ({@link #ADD_REPLICA}, ...). */

@@ -2,8 +2,11 @@ package io.cfgserver.workflows;
 
 import io.cfgserver.activities.redis.RedisActivities;
 import io.cfgserver.activities.redis.RedisActivitiesImpl;
+import io.cfgserver.activities.migration.MoveActivitiesImpl;
+import io.cfgserver.activities.registry.MoveRegistryActivitiesImpl;
 import io.cfgserver.activities.registry.RegistryActivitiesImpl;
 import io.cfgserver.registry.client.RegistryClient;
+import io.cfgserver.workflows.migration.MigrateSlotsWorkflowImpl;
 import io.cfgserver.workflows.replica.AddReplicaWorkflowImpl;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkflowImplementationOptions;
@@ -34,7 +37,8 @@ public final class WorkerRegistration {
      */
     public static void register(Worker worker, RegistryClient registry, RedisActivities redis,
             WorkflowImplementationOptions options) {
-        worker.registerWorkflowImplementationTypes(options, AddReplicaWorkflowImpl.class);
-        worker.registerActivitiesImplementations(new RegistryActivitiesImpl(registry), redis);
+        worker.registerWorkflowImplementationTypes(options, AddReplicaWorkflowImpl.class, MigrateSlotsWorkflowImpl.class);
+        worker.registerActivitiesImplementations(new RegistryActivitiesImpl(registry), redis,
+                new MoveRegistryActivitiesImpl(registry), new MoveActivitiesImpl());
     }
 }

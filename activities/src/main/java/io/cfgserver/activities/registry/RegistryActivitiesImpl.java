@@ -103,7 +103,7 @@ public class RegistryActivitiesImpl implements RegistryActivities {
                 FAILURE_NOT_FOUND));
     }
 
-    private void submit(Command command) {
+    void submit(Command command) {
         CommandResult result;
         try {
             result = registry.submit(command);

@@ -587,6 +587,13 @@ public final class Controller implements AutoCloseable {
             return;
         }
         try {
+            if (c.migrations().stream().anyMatch(m -> m.source().equals(g.id()))) {
+                // a move's cut-over writes the stamp of the version it is about to commit: never step back over it
+                Optional<FencingStamp> there = redis.readStamp(g.master().address());
+                if (there.isPresent() && there.get().version() > c.version() && there.get().epoch() == g.epoch()) {
+                    return;
+                }
+            }
             redis.writeStamp(g.master().address(), stamp);
             stamped.put(k, new Stamped(text, now));
         } catch (RuntimeException e) {

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobService {
     private static final Logger LOG = LoggerFactory.getLogger(JobService.class);
-    public static final Set<String> TYPES = Set.of(Jobs.ADD_REPLICA);
+    private static final Map<String, JobKind> KINDS = Map.of(Jobs.MIGRATE_SLOTS, new MigrateSlotsKind());
+    public static final Set<String> TYPES = new java.util.TreeSet<>(java.util.List.of(Jobs.ADD_REPLICA, Jobs.MIGRATE_SLOTS));
     /** Every job workflow answers these (the method names of its interface). */
     static final String PROGRESS_QUERY = "progress";
     static final String PAUSE_SIGNAL = "pause";
@@ -68,6 +69,10 @@ public final class JobService {
         RegistryState state = registry.read();
         Cluster cluster = state.cluster(clusterName).orElseThrow(() -> new JobException(404, "not-found",
                 "cluster-[" + clusterName + "] does not exist: GET /v1/clusters lists them"));
+        JobKind kind = KINDS.get(type);
+        if (kind != null) {
+            return start(cluster, kind, p, state);
+        }
         AddReplicaRequest request = addReplica(state, cluster, p);
         WorkflowClient client = temporal.client().orElseThrow(() -> new JobException(503, "temporal-unavailable",
                 "Temporal at " + temporal.target() + " is not reachable (" + temporal.lastError()
@@ -79,6 +84,33 @@ public final class JobService {
             AddReplicaWorkflow workflow = client.newWorkflowStub(AddReplicaWorkflow.class,
                     Jobs.workflowOptions(taskQueue, jobId, cluster.name(), type));
             WorkflowClient.start(workflow::run, request);
+        } catch (RuntimeException e) {
+            LOG.warn("-job-start-failed {}: {}", jobId, e.toString());
+            registry.submit(new UpdateJob(cluster.name(), jobId, JobState.FAILED,
+                    "could not start the workflow: " + e.getMessage(), clock.millis()));
+            throw new JobException(503, "temporal-unavailable", "could not start the workflow of job-[" + jobId
+                    + "] on Temporal at " + temporal.target() + ": " + e.getMessage());
+        }
+        return show(jobId);
+    }
+
+    private JobView start(Cluster cluster, JobKind kind, Map<String, String> p, RegistryState state) {
+        for (String k : p.keySet()) {
+            if (!kind.params().contains(k)) {
+                throw new JobException(422, "invalid", "unknown parameter '" + k + "' for " + kind.type() + "; known: "
+                        + new java.util.TreeSet<>(kind.params()));
+            }
+        }
+        JobKind.Prepared prepared = kind.prepare(state, cluster, p);
+        WorkflowClient client = temporal.client().orElseThrow(() -> new JobException(503, "temporal-unavailable",
+                "Temporal at " + temporal.target() + " is not reachable (" + temporal.lastError()
+                        + "): jobs cannot start now. The registry and failover keep working; retry when "
+                        + "/healthcheck on the admin port shows temporal healthy"));
+        String jobId = prepared.jobId();
+        registry.submit(new BeginJob(cluster.name(), jobId, kind.type(), jobId, new LinkedHashMap<>(p), kind.changesTopology(),
+                clock.millis()));
+        try {
+            prepared.start(client, Jobs.workflowOptions(taskQueue, jobId, cluster.name(), kind.type()));
         } catch (RuntimeException e) {
             LOG.warn("-job-start-failed {}: {}", jobId, e.toString());
             registry.submit(new UpdateJob(cluster.name(), jobId, JobState.FAILED,

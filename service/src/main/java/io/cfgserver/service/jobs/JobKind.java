@@ -1,0 +1,43 @@
+package io.cfgserver.service.jobs;
+
+import io.cfgserver.registry.topology.Cluster;
+import io.cfgserver.registry.topology.RegistryState;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One kind of job: its type name, its parameters (checked against the registry before anything is
+ * stored: a bad request answers 4xx and changes nothing), whether it changes topology (then it holds
+ * the cluster's job lock), and how its workflow starts. {@link JobService} dispatches on the type.
+ */
+interface JobKind {
+    String type();
+
+    boolean changesTopology();
+
+    /** The parameters it knows (others are refused). */
+    Set<String> params();
+
+    /** Checks {@code params} against the registry and prepares the start; throws {@link JobException} when refused. */
+    Prepared prepare(RegistryState state, Cluster cluster, Map<String, String> params);
+
+    /** A checked request: its job id and how to start its workflow. */
+    interface Prepared {
+        String jobId();
+
+        void start(WorkflowClient client, WorkflowOptions options);
+    }
+
+    static long number(Map<String, String> p, String key, long fallback) {
+        if (!p.containsKey(key)) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(p.get(key).trim());
+        } catch (RuntimeException e) {
+            throw new JobException(422, "invalid", "params." + key + " must be a whole number, got '" + p.get(key) + "'");
+        }
+    }
+}

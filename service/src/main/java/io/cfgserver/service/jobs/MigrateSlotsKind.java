@@ -1,0 +1,89 @@
+package io.cfgserver.service.jobs;
+
+import io.cfgserver.registry.topology.Cluster;
+import io.cfgserver.registry.topology.Migration;
+import io.cfgserver.registry.topology.RegistryState;
+import io.cfgserver.registry.topology.Slots;
+import io.cfgserver.workflows.Jobs;
+import io.cfgserver.workflows.migration.MigrateSlotsRequest;
+import io.cfgserver.workflows.migration.MigrateSlotsWorkflow;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/** {@code migrate-slots}: {@code {"from":0,"to":255,"target":"g2"}} plus {@code keysPerBatch}, {@code maxPauseMillis}. */
+final class MigrateSlotsKind implements JobKind {
+    @Override
+    public String type() {
+        return Jobs.MIGRATE_SLOTS;
+    }
+
+    @Override
+    public boolean changesTopology() {
+        return true;
+    }
+
+    @Override
+    public Set<String> params() {
+        return Set.of("from", "to", "target", "keysPerBatch", "maxPauseMillis");
+    }
+
+    @Override
+    public Prepared prepare(RegistryState state, Cluster cluster, Map<String, String> p) {
+        for (String k : new String[] {"from", "to", "target"}) {
+            if (p.get(k) == null || p.get(k).isBlank()) {
+                throw new JobException(422, "invalid", "params." + k + " is missing: {\"from\":0,\"to\":255,\"target\":\"g2\"}");
+            }
+        }
+        int from = (int) JobKind.number(p, "from", -1);
+        int to = (int) JobKind.number(p, "to", -1);
+        if (from < 0 || to >= Slots.COUNT || from > to) {
+            throw new JobException(422, "invalid", "params.from and params.to must satisfy 0 <= from <= to <= "
+                    + (Slots.COUNT - 1) + ", got " + from + ".." + to);
+        }
+        String target = p.get("target");
+        if (cluster.group(target).isEmpty()) {
+            throw new JobException(404, "not-found", "group-[" + target + "] is not in " + cluster.logId());
+        }
+        TreeSet<String> owners = new TreeSet<>();
+        for (int s = from; s <= to; s++) {
+            owners.add(cluster.slots().owner(s));
+        }
+        if (owners.size() > 1) {
+            throw new JobException(422, "invalid", "slots " + from + ".." + to + " are owned by " + owners
+                    + ": a move takes the slots of one group; split the range by owner");
+        }
+        if (owners.first().equals(target)) {
+            throw new JobException(422, "invalid", "slots " + from + ".." + to + " already belong to group-[" + target + "]");
+        }
+        for (Migration m : cluster.migrations()) {
+            if (m.overlaps(from, to)) {
+                throw new JobException(409, "conflict", "slots " + from + ".." + to + " overlap " + m.logId() + " ("
+                        + m.slots() + ")");
+            }
+        }
+        String jobId = Jobs.MIGRATE_SLOTS + "-" + cluster.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        MigrateSlotsRequest request = new MigrateSlotsRequest(jobId, cluster.name(), from, to, target,
+                (int) JobKind.number(p, "keysPerBatch", MigrateSlotsRequest.DEFAULT_KEYS_PER_BATCH),
+                JobKind.number(p, "maxPauseMillis", MigrateSlotsRequest.DEFAULT_MAX_PAUSE_MILLIS));
+        String problem = request.problem();
+        if (problem != null) {
+            throw new JobException(422, "invalid", "params: " + problem);
+        }
+        return new Prepared() {
+            @Override
+            public String jobId() {
+                return jobId;
+            }
+
+            @Override
+            public void start(WorkflowClient client, WorkflowOptions options) {
+                MigrateSlotsWorkflow w = client.newWorkflowStub(MigrateSlotsWorkflow.class, options);
+                WorkflowClient.start(w::run, request);
+            }
+        };
+    }
+}

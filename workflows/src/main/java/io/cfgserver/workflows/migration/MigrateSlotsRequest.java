@@ -1,0 +1,35 @@
+package io.cfgserver.workflows.migration;
+
+import io.cfgserver.registry.topology.Slots;
+
+/**
+ * A {@code migrate-slots} job: move slots {@code from..to} (owned by one group) to {@code target}.
+ *
+ * @param keysPerBatch   keys per SCAN step and per copy pipeline
+ * @param maxPauseMillis the cut-over budget: how long writes to the source may be paused
+ */
+public record MigrateSlotsRequest(String jobId, String cluster, int from, int to, String target, int keysPerBatch,
+        long maxPauseMillis) {
+    public static final int DEFAULT_KEYS_PER_BATCH = 1000;
+    public static final long DEFAULT_MAX_PAUSE_MILLIS = 200;
+
+    /** What is wrong with the request, null when nothing is. */
+    public String problem() {
+        if (jobId == null || jobId.isBlank() || cluster == null || cluster.isBlank()) {
+            return "jobId and cluster are required";
+        }
+        if (from < 0 || to >= Slots.COUNT || from > to) {
+            return "from and to must satisfy 0 <= from <= to <= " + (Slots.COUNT - 1) + ", got " + from + ".." + to;
+        }
+        if (target == null || target.isBlank()) {
+            return "target (the group that receives the slots) is required";
+        }
+        if (keysPerBatch < 1 || keysPerBatch > 100_000) {
+            return "keysPerBatch must be between 1 and 100000, got " + keysPerBatch;
+        }
+        if (maxPauseMillis < 10 || maxPauseMillis > 10_000) {
+            return "maxPauseMillis must be between 10 and 10000, got " + maxPauseMillis;
+        }
+        return null;
+    }
+}

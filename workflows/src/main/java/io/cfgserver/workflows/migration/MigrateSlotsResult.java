@@ -1,0 +1,6 @@
+package io.cfgserver.workflows.migration;
+
+/** What a finished move did. */
+public record MigrateSlotsResult(String jobId, String cluster, int from, int to, String source, String target,
+        long keysCopied, long bytesCopied, long pausedMillis, long version, long deletedFromSource, int attempts) {
+}

@@ -1,0 +1,209 @@
+package io.cfgserver.workflows.migration;
+
+import io.cfgserver.activities.migration.Held;
+import io.cfgserver.activities.migration.MoveActivities;
+import io.cfgserver.activities.migration.MoveSpec;
+import io.cfgserver.activities.migration.SourceFence;
+import io.cfgserver.activities.registry.MovePlan;
+import io.cfgserver.activities.registry.MoveRegistryActivities;
+import io.cfgserver.activities.registry.RegistryActivities;
+import io.cfgserver.registry.topology.JobState;
+import io.cfgserver.workflows.ActivityProfiles;
+import io.cfgserver.workflows.JobProgress;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Workflow;
+import java.util.List;
+import org.slf4j.Logger;
+
+/** One method per phase; deterministic (state in fields, every effect an activity). */
+public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
+    private static final Logger log = Workflow.getLogger(MigrateSlotsWorkflowImpl.class);
+    private static final int MAX_ATTEMPTS = 5;
+    private static final List<String> STEPS = List.of("begin", "copy", "commit", "proxies", "lift", "cleanup", "finish");
+
+    private final RegistryActivities registry = Workflow.newActivityStub(RegistryActivities.class, ActivityProfiles.registry());
+    private final MoveRegistryActivities moves = Workflow.newActivityStub(MoveRegistryActivities.class,
+            ActivityProfiles.registry());
+    private final MoveActivities copy = Workflow.newActivityStub(MoveActivities.class, ActivityProfiles.moveCopy());
+    private final MoveActivities command = Workflow.newActivityStub(MoveActivities.class, ActivityProfiles.redisCommand());
+    private final MoveActivities delete = Workflow.newActivityStub(MoveActivities.class, ActivityProfiles.moveDelete());
+
+    private MigrateSlotsRequest request;
+    private String step = "begin";
+    private String detail = "starting";
+    private JobState state = JobState.RUNNING;
+    private boolean pauseRequested;
+    private boolean committed;
+    private MovePlan plan;
+    private Held held;
+
+    @Override
+    public MigrateSlotsResult run(MigrateSlotsRequest req) {
+        this.request = req;
+        String problem = req == null ? "the request is missing" : req.problem();
+        if (problem != null) {
+            throw ApplicationFailure.newNonRetryableFailure("migrate-slots request refused: " + problem, FAILURE_TYPE);
+        }
+        try {
+            for (int attempt = 1;; attempt++) {
+                parkIfPaused();
+                enter("begin", "recording the move of slots " + req.from() + ".." + req.to() + " to group-[" + req.target() + "]");
+                plan = moves.begin(req.cluster(), req.jobId(), req.from(), req.to(), req.target());
+                enter("copy", "copying from " + plan.sourceMaster() + " (changes read from " + plan.captureFrom() + ") to "
+                        + plan.targetMaster() + ", attempt " + attempt);
+                held = copy.copyAndHold(new MoveSpec(req.cluster(), req.jobId(), req.from(), req.to(), plan.sourceMaster(),
+                        plan.captureFrom(), plan.targetMaster(), req.keysPerBatch(), req.maxPauseMillis(), plan.pendingStamp(),
+                        new SourceFence.Saved(plan.minReplicasToWrite(), plan.minReplicasMaxLag())));
+                long stampedAt = Workflow.currentTimeMillis();
+                enter("commit", held.keysCopied() + " keys copied; source held for the commit");
+                Long version = commitOrRetry(attempt);
+                if (version == null) {
+                    continue;
+                }
+                return forward(version, stampedAt, attempt);
+            }
+        } catch (TemporalFailure f) {
+            if (!committed && (f instanceof CanceledFailure || CancellationScope.current().isCancelRequested())) {
+                throw rollback("cancelled", "cancelled by the operator", JobState.CANCELLED);
+            }
+            if (committed) {
+                throw failed(f);
+            }
+            throw rollback(abortReason(f), reason(f), JobState.FAILED);
+        }
+    }
+
+    /** The commit; null when a group failed over since the copy began (the fence is lifted, copy again). */
+    private Long commitOrRetry(int attempt) {
+        try {
+            Long v = moves.commit(request.cluster(), request.jobId(), plan.sourceEpoch(), plan.targetEpoch());
+            committed = true;
+            return v;
+        } catch (ActivityFailure f) {
+            if (f.getCause() instanceof ApplicationFailure a && MoveRegistryActivities.FAILURE_EPOCHS.equals(a.getType())
+                    && attempt < MAX_ATTEMPTS) {
+                log.info("job-[{}] {}: copying again", request.jobId(), a.getOriginalMessage());
+                command.lift(plan.sourceMaster(), held.saved());
+                held = null;
+                return null;
+            }
+            throw f;
+        }
+    }
+
+    /** After the commit point: only forward, not cancellable. */
+    private MigrateSlotsResult forward(long version, long stampedAt, int attempts) {
+        MigrateSlotsResult[] result = new MigrateSlotsResult[1];
+        Workflow.newDetachedCancellationScope(() -> {
+            enter("proxies", "waiting until every proxy serves version " + version);
+            moves.awaitProxies(request.cluster(), version, stampedAt);
+            enter("lift", "lifting the fence on " + plan.sourceMaster());
+            command.lift(plan.sourceMaster(), held.saved());
+            enter("cleanup", "deleting the moved keys from " + plan.sourceMaster());
+            long deleted = delete.deleteRange(plan.sourceMaster(), request.from(), request.to());
+            enter("finish", "recording the move as done");
+            String summary = held.keysCopied() + " keys (" + held.bytesCopied() + " bytes) moved to group-[" + plan.target()
+                    + "], writes held " + held.pausedMillis() + " ms, version " + version;
+            moves.end(request.cluster(), request.jobId(), false, "done", summary);
+            registry.finishJob(request.cluster(), request.jobId(), JobState.SUCCEEDED, summary);
+            state = JobState.SUCCEEDED;
+            detail = summary;
+            result[0] = new MigrateSlotsResult(request.jobId(), request.cluster(), request.from(), request.to(), plan.source(),
+                    plan.target(), held.keysCopied(), held.bytesCopied(), held.pausedMillis(), version, deleted, attempts);
+        }).run();
+        return result[0];
+    }
+
+    /** Before the commit: lift any hold, delete the range from the target, end the move, record the job. */
+    private TemporalFailure rollback(String outcome, String why, JobState end) {
+        state = end;
+        detail = outcome + " at step " + step + ": " + why;
+        Workflow.newDetachedCancellationScope(() -> {
+            try {
+                if (held != null) {
+                    command.lift(plan.sourceMaster(), held.saved());
+                }
+                if (plan != null) {
+                    delete.deleteRange(plan.targetMaster(), request.from(), request.to());
+                    moves.end(request.cluster(), request.jobId(), true, outcome, why);
+                }
+                registry.finishJob(request.cluster(), request.jobId(), end, detail);
+            } catch (ActivityFailure e) {
+                log.warn("job-[{}] rollback incomplete: {}", request.jobId(), reason(e));
+                detail = detail + "; rollback incomplete: " + reason(e);
+            }
+        }).run();
+        log.info("job-[{}] {}", request.jobId(), detail);
+        return end == JobState.CANCELLED ? new CanceledFailure("migrate-slots job-[" + request.jobId() + "] " + detail)
+                : ApplicationFailure.newNonRetryableFailure("migrate-slots job-[" + request.jobId() + "] " + detail, FAILURE_TYPE);
+    }
+
+    private ApplicationFailure failed(TemporalFailure cause) {
+        String message = "migrate-slots job-[" + request.jobId() + "] failed after its commit at step " + step + ": "
+                + reason(cause) + " (the slots belong to group-[" + request.target() + "]; finish the step by hand)";
+        state = JobState.FAILED;
+        detail = message;
+        Workflow.newDetachedCancellationScope(() -> {
+            try {
+                registry.finishJob(request.cluster(), request.jobId(), JobState.FAILED, message);
+            } catch (ActivityFailure e) {
+                log.warn("job-[{}] could not be recorded as failed: {}", request.jobId(), reason(e));
+            }
+        }).run();
+        return ApplicationFailure.newNonRetryableFailureWithCause(message, FAILURE_TYPE, cause);
+    }
+
+    private static String abortReason(TemporalFailure f) {
+        Throwable t = f;
+        while (t instanceof ActivityFailure && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof ApplicationFailure a && MoveActivities.FAILURE_ABORT.equals(a.getType()) ? "source-changed" : "failed";
+    }
+
+    @Override
+    public JobProgress progress() {
+        int index = STEPS.indexOf(step) + 1;
+        return new JobProgress(step, index, STEPS.size(), detail, pauseRequested, state);
+    }
+
+    @Override
+    public void pause() {
+        pauseRequested = true;
+    }
+
+    @Override
+    public void resume() {
+        pauseRequested = false;
+    }
+
+    private void parkIfPaused() {
+        if (!pauseRequested || committed) {
+            return;
+        }
+        state = JobState.PAUSED;
+        detail = "paused before step " + step;
+        registry.markJob(request.cluster(), request.jobId(), JobState.PAUSED, detail);
+        Workflow.await(() -> !pauseRequested);
+        registry.markJob(request.cluster(), request.jobId(), JobState.RUNNING, "resumed");
+        state = JobState.RUNNING;
+    }
+
+    private void enter(String next, String what) {
+        step = next;
+        detail = what;
+        log.info("job-[{}] step {}: {}", request.jobId(), next, what);
+    }
+
+    private static String reason(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof ActivityFailure && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof TemporalFailure ? ((TemporalFailure) t).getOriginalMessage() : String.valueOf(t);
+    }
+}
