@@ -47,7 +47,7 @@ public final class ActivityProfiles {
 
     /**
      * The data half of a slot move (capture, copy, catch-up, hold): long and heartbeating; a worker
-     * that dies mid-copy is noticed within 10 s and the copy starts over on another worker. A cancel
+     * that dies mid-copy is noticed within 10 s and the workflow plans and starts the copy again. A cancel
      * reaches it at its next heartbeat, and the workflow waits for it to stop before rolling back (so
      * no copy runs after the rollback deleted the range from the target).
      */
@@ -56,9 +56,8 @@ public final class ActivityProfiles {
                 .setStartToCloseTimeout(Duration.ofHours(6))
                 .setHeartbeatTimeout(Duration.ofSeconds(10))
                 .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-                .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1)).setBackoffCoefficient(2.0)
-                        .setMaximumInterval(Duration.ofSeconds(30)).setMaximumAttempts(10)
-                        .setDoNotRetry("MoveAborted").build())
+                // one attempt: the workflow plans a failed copy again from the registry (a new master after a failover)
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
                 .build();
     }
 

@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 /** One method per phase; deterministic (state in fields, every effect an activity). */
 public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
     private static final Logger log = Workflow.getLogger(MigrateSlotsWorkflowImpl.class);
-    private static final int MAX_ATTEMPTS = 5;
+    private static final int MAX_ATTEMPTS = 10;
     private static final List<String> STEPS = List.of("begin", "copy", "commit", "proxies", "lift", "cleanup", "finish");
 
     private final RegistryActivities registry = Workflow.newActivityStub(RegistryActivities.class, ActivityProfiles.registry());
@@ -55,9 +55,10 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
                 plan = moves.begin(req.cluster(), req.jobId(), req.from(), req.to(), req.target());
                 enter("copy", "copying from " + plan.sourceMaster() + " (changes read from " + plan.captureFrom() + ") to "
                         + plan.targetMaster() + ", attempt " + attempt);
-                held = copy.copyAndHold(new MoveSpec(req.cluster(), req.jobId(), req.from(), req.to(), plan.sourceMaster(),
-                        plan.captureFrom(), plan.targetMaster(), req.keysPerBatch(), req.maxPauseMillis(), plan.pendingStamp(),
-                        new SourceFence.Saved(plan.minReplicasToWrite(), plan.minReplicasMaxLag())));
+                held = copyOrRetry(attempt);
+                if (held == null) {
+                    continue;
+                }
                 long stampedAt = Workflow.currentTimeMillis();
                 enter("commit", held.keysCopied() + " keys copied; source held for the commit");
                 Long version = commitOrRetry(attempt);
@@ -74,6 +75,30 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
                 throw failed(f);
             }
             throw rollback(abortReason(f), reason(f), JobState.FAILED);
+        }
+    }
+
+    /**
+     * The copy and hold; null when it failed in a way another attempt can mend (the stream broke, the
+     * source failed over or was unreachable, the worker died): then the move is planned again from the
+     * registry, so a new master is used. An abort (the source was flushed) or a cancel is thrown.
+     */
+    private Held copyOrRetry(int attempt) {
+        try {
+            return copy.copyAndHold(new MoveSpec(request.cluster(), request.jobId(), request.from(), request.to(),
+                    plan.sourceMaster(), plan.captureFrom(), plan.targetMaster(), request.keysPerBatch(),
+                    request.maxPauseMillis(), plan.pendingStamp(),
+                    new SourceFence.Saved(plan.minReplicasToWrite(), plan.minReplicasMaxLag())));
+        } catch (ActivityFailure f) {
+            boolean abort = f.getCause() instanceof ApplicationFailure a && MoveActivities.FAILURE_ABORT.equals(a.getType());
+            if (abort || f.getCause() instanceof CanceledFailure || CancellationScope.current().isCancelRequested()
+                    || attempt >= MAX_ATTEMPTS) {
+                throw f;
+            }
+            log.warn("job-[{}] copy attempt {} failed ({}): planning it again", request.jobId(), attempt, reason(f));
+            detail = "copy attempt " + attempt + " failed: " + reason(f) + "; trying again";
+            Workflow.sleep(java.time.Duration.ofSeconds(2));
+            return null;
         }
     }
 
