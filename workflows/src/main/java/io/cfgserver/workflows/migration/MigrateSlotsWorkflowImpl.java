@@ -128,11 +128,13 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
             moves.awaitProxies(request.cluster(), version, stampedAt);
             enter("lift", "lifting the fence on " + plan.sourceMaster());
             command.lift(plan.sourceMaster(), held.saved());
+            long heldMillis = held.pausedMillis() + (Workflow.currentTimeMillis() - stampedAt);
             enter("cleanup", "deleting the moved keys from " + plan.sourceMaster());
             long deleted = delete.deleteRange(plan.sourceMaster(), request.from(), request.to());
             enter("finish", "recording the move as done");
             String summary = held.keysCopied() + " keys (" + held.bytesCopied() + " bytes) moved to group-[" + plan.target()
-                    + "], writes held " + held.pausedMillis() + " ms, version " + version;
+                    + "], source writes held about " + heldMillis + " ms (" + held.pausedMillis() + " ms of them paused"
+                    + " before the fence), " + held.catchUpRounds() + " catch-up rounds, version " + version;
             moves.end(request.cluster(), request.jobId(), false, "done", summary);
             registry.finishJob(request.cluster(), request.jobId(), JobState.SUCCEEDED, summary);
             state = JobState.SUCCEEDED;
