@@ -103,7 +103,8 @@ class ProxyAgentIT {
     static void awaitAllServe(long version) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
             for (JsonNode p : proxies()) {
-                assertThat(p.path("standing").asText()).as("%s\n%s", p, AGENTS.get(0).logTail()).isEqualTo("SERVING");
+                assertThat(p.path("standing").asText()).as("%s", p).withFailMessage(() -> p + " is not SERVING\n"
+                        + diagnosis(p.at("/proxy/id").asText())).isEqualTo("SERVING");
                 assertThat(p.at("/proxy/servedVersion").asLong()).isGreaterThanOrEqualTo(version);
             }
         });
@@ -113,6 +114,20 @@ class ProxyAgentIT {
         for (JsonNode p : r.json()) {
             assertThat(p.path("standing").asText()).as(p.toString()).isEqualTo("SERVING");
         }
+    }
+
+    /** The log tails of the proxy's agent and of every registry peer, for a failure message. */
+    static String diagnosis(String proxyId) {
+        StringBuilder b = new StringBuilder();
+        int i = Integer.parseInt(proxyId.substring(1)) - 1;
+        if (i >= 0 && i < AGENTS.size()) {
+            b.append("---- agent ").append(proxyId).append('\n').append(AGENTS.get(i).logTail()).append('\n');
+        }
+        for (ServiceProcess peer : registry.peers()) {
+            b.append("---- peer ").append(peer.peerId()).append('\n')
+                    .append(io.cfgserver.tests.support.ChildProcesses.tail(peer.logFile(), 30)).append('\n');
+        }
+        return b.toString();
     }
 
     /** A key whose slot lies in from..to. */
