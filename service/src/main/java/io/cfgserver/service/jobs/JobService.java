@@ -3,17 +3,13 @@ package io.cfgserver.service.jobs;
 import io.cfgserver.registry.client.RegistryClient;
 import io.cfgserver.registry.command.BeginJob;
 import io.cfgserver.registry.command.UpdateJob;
-import io.cfgserver.registry.topology.Address;
 import io.cfgserver.registry.topology.Cluster;
-import io.cfgserver.registry.topology.InvalidTopologyException;
 import io.cfgserver.registry.topology.Job;
 import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.registry.topology.RegistryState;
 import io.cfgserver.service.temporal.TemporalConnector;
 import io.cfgserver.workflows.JobProgress;
 import io.cfgserver.workflows.Jobs;
-import io.cfgserver.workflows.replica.AddReplicaRequest;
-import io.cfgserver.workflows.replica.AddReplicaWorkflow;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
@@ -22,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -35,8 +30,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobService {
     private static final Logger LOG = LoggerFactory.getLogger(JobService.class);
-    private static final Map<String, JobKind> KINDS = Map.of(Jobs.MIGRATE_SLOTS, new MigrateSlotsKind());
-    public static final Set<String> TYPES = new java.util.TreeSet<>(java.util.List.of(Jobs.ADD_REPLICA, Jobs.MIGRATE_SLOTS));
+    /** Every job kind, by type: a new job is an entry here. */
+    private static final Map<String, JobKind> KINDS = Map.of(Jobs.ADD_REPLICA, new AddReplicaKind(),
+            Jobs.MIGRATE_SLOTS, new MigrateSlotsKind());
+    public static final Set<String> TYPES = new java.util.TreeSet<>(KINDS.keySet());
     /** Every job workflow answers these (the method names of its interface). */
     static final String PROGRESS_QUERY = "progress";
     static final String PAUSE_SIGNAL = "pause";
@@ -69,29 +66,7 @@ public final class JobService {
         RegistryState state = registry.read();
         Cluster cluster = state.cluster(clusterName).orElseThrow(() -> new JobException(404, "not-found",
                 "cluster-[" + clusterName + "] does not exist: GET /v1/clusters lists them"));
-        JobKind kind = KINDS.get(type);
-        if (kind != null) {
-            return start(cluster, kind, p, state);
-        }
-        AddReplicaRequest request = addReplica(state, cluster, p);
-        WorkflowClient client = temporal.client().orElseThrow(() -> new JobException(503, "temporal-unavailable",
-                "Temporal at " + temporal.target() + " is not reachable (" + temporal.lastError()
-                        + "): jobs cannot start now. The registry and failover keep working; retry when "
-                        + "/healthcheck on the admin port shows temporal healthy"));
-        String jobId = request.jobId();
-        registry.submit(new BeginJob(cluster.name(), jobId, type, jobId, new LinkedHashMap<>(p), true, clock.millis()));
-        try {
-            AddReplicaWorkflow workflow = client.newWorkflowStub(AddReplicaWorkflow.class,
-                    Jobs.workflowOptions(taskQueue, jobId, cluster.name(), type));
-            WorkflowClient.start(workflow::run, request);
-        } catch (RuntimeException e) {
-            LOG.warn("-job-start-failed {}: {}", jobId, e.toString());
-            registry.submit(new UpdateJob(cluster.name(), jobId, JobState.FAILED,
-                    "could not start the workflow: " + e.getMessage(), clock.millis()));
-            throw new JobException(503, "temporal-unavailable", "could not start the workflow of job-[" + jobId
-                    + "] on Temporal at " + temporal.target() + ": " + e.getMessage());
-        }
-        return show(jobId);
+        return start(cluster, KINDS.get(type), p, state);
     }
 
     private JobView start(Cluster cluster, JobKind kind, Map<String, String> p, RegistryState state) {
@@ -119,53 +94,6 @@ public final class JobService {
                     + "] on Temporal at " + temporal.target() + ": " + e.getMessage());
         }
         return show(jobId);
-    }
-
-    private AddReplicaRequest addReplica(RegistryState state, Cluster cluster, Map<String, String> p) {
-        Set<String> known = Set.of("group", "address", "maxLagBytes", "priority", "region");
-        for (String k : p.keySet()) {
-            if (!known.contains(k)) {
-                throw new JobException(422, "invalid", "unknown parameter '" + k + "' for add-replica; known: " + known);
-            }
-        }
-        String group = p.get("group");
-        if (group == null || group.isBlank()) {
-            throw new JobException(422, "invalid", "params.group is missing: which group gets the replica?");
-        }
-        if (cluster.group(group).isEmpty()) {
-            throw new JobException(404, "not-found", "group-[" + group + "] is not in " + cluster.logId());
-        }
-        Address address;
-        try {
-            address = Address.parse(p.get("address"));
-        } catch (InvalidTopologyException e) {
-            throw new JobException(422, "invalid", "params.address: " + e.getMessage());
-        }
-        boolean used = state.clusters().values().stream()
-                .anyMatch(c -> c.instances().anyMatch(i -> i.address().equals(address))
-                        || c.proxies().stream().anyMatch(x -> x.listen().equals(address)));
-        if (used) {
-            throw new JobException(409, "conflict", address.logId() + " is already registered: give the address of a "
-                    + "running, empty redis-server that no cluster knows yet");
-        }
-        long maxLag = p.containsKey("maxLagBytes") ? number(p, "maxLagBytes") : AddReplicaRequest.DEFAULT_MAX_LAG_BYTES;
-        Integer priority = p.containsKey("priority") ? (int) number(p, "priority") : null;
-        String jobId = Jobs.ADD_REPLICA + "-" + cluster.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
-        AddReplicaRequest request = new AddReplicaRequest(jobId, cluster.name(), group, address.toString(), maxLag,
-                priority, p.get("region"));
-        String problem = request.problem();
-        if (problem != null) {
-            throw new JobException(422, "invalid", "params: " + problem);
-        }
-        return request;
-    }
-
-    private static long number(Map<String, String> p, String key) {
-        try {
-            return Long.parseLong(p.get(key).trim());
-        } catch (RuntimeException e) {
-            throw new JobException(422, "invalid", "params." + key + " must be a whole number, got '" + p.get(key) + "'");
-        }
     }
 
     public List<Job> list(String cluster) {
