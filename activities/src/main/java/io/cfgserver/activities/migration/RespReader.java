@@ -27,15 +27,20 @@ final class RespReader {
         return consumed;
     }
 
-    private int read() throws IOException {
+    /** Refills the buffer when it is used up; an ended stream is an error. */
+    private void fill(String where) throws IOException {
         if (pos == len) {
             len = in.read(buf, 0, buf.length);
             pos = 0;
             if (len <= 0) {
                 len = 0;
-                throw new EOFException("the replication stream ended");
+                throw new EOFException("the replication stream ended" + where);
             }
         }
+    }
+
+    private int read() throws IOException {
+        fill("");
         consumed++;
         return buf[pos++] & 0xff;
     }
@@ -59,14 +64,7 @@ final class RespReader {
         byte[] out = new byte[n];
         int off = 0;
         while (off < n) {
-            if (pos == len) {
-                len = in.read(buf, 0, buf.length);
-                pos = 0;
-                if (len <= 0) {
-                    len = 0;
-                    throw new EOFException("the replication stream ended");
-                }
-            }
+            fill("");
             int take = Math.min(n - off, len - pos);
             System.arraycopy(buf, pos, out, off, take);
             pos += take;
@@ -80,14 +78,7 @@ final class RespReader {
     void skip(long n) throws IOException {
         long left = n;
         while (left > 0) {
-            if (pos == len) {
-                len = in.read(buf, 0, buf.length);
-                pos = 0;
-                if (len <= 0) {
-                    len = 0;
-                    throw new EOFException("the replication stream ended inside the RDB payload");
-                }
-            }
+            fill(" inside the RDB payload");
             int take = (int) Math.min(left, len - pos);
             pos += take;
             left -= take;
