@@ -5,5 +5,8 @@ package io.cfgserver.activities.migration;
  * commit. {@code saved} is what the fence replaced (to be restored by {@code lift}).
  */
 public record Held(SourceFence.Saved saved, long keysCopied, long bytesCopied, int catchUpRounds, long lastRoundKeys,
-        long pausedMillis) {
+        long pausedMillis, Phases phases) {
+    /** How the attempt that held the source spent its time: the bulk copy, then the catch-up rounds. */
+    public record Phases(long bulkKeys, long bulkBytes, long bulkMillis, long catchUpKeys, long catchUpMillis, long bigKeys) {
+    }
 }

@@ -22,7 +22,10 @@ public interface MoveActivities {
     @ActivityMethod
     void lift(String source, SourceFence.Saved saved);
 
-    /** Deletes the range's keys from {@code address} (the source after the commit, the target on rollback). */
+    /**
+     * Deletes the range's keys from {@code address} (the source after the commit, the target on
+     * rollback): SCAN + UNLINK, at most {@code maxKeysPerSecond} keys a second (0: no limit).
+     */
     @ActivityMethod
-    long deleteRange(String address, int from, int to);
+    long deleteRange(String address, int from, int to, long maxKeysPerSecond);
 }

@@ -44,56 +44,86 @@ public class MoveActivitiesImpl implements MoveActivities {
         try (ChangeCapture capture = ChangeCapture.start(Address.parse(spec.captureFrom()), spec.from(), spec.to(),
                 Duration.ofMillis(timeoutMillis));
                 SlotCopier copier = new SlotCopier(source, Address.parse(spec.targetMaster()), spec.from(), spec.to(),
-                        timeoutMillis)) {
-            long keys = 0;
-            long bytes = 0;
+                        timeoutMillis, spec.bigKeyBytes() > 0 ? spec.bigKeyBytes() : Long.MAX_VALUE)) {
+            // An earlier attempt may have copied a key the source has deleted since, while this attempt's capture
+            // was not yet reading: its copy would outlive it on the target. Before the commit the target does
+            // not serve the range, so the attempt starts from a target without any of it.
+            long purged = 0;
+            String purge = ScanParams.SCAN_POINTER_START;
+            do {
+                SlotCopier.Step s = copier.deleteStepOnTarget(purge, 1000);
+                purge = s.cursor();
+                purged += s.copied();
+            } while (!purge.equals(ScanParams.SCAN_POINTER_START));
+            if (purged > 0) {
+                log.info("migration-[{}] deleted {} keys of the range an earlier attempt left on {}", spec.job(), purged,
+                        spec.targetMaster());
+            }
+            Meter meter = new Meter(spec.maxKeysPerSecond(), dbSize(source));
             String cursor = ScanParams.SCAN_POINTER_START;
+            String[] at = {cursor};
+            copier.onChunk(() -> heartbeat(meter.progress("big-key", capture, copier, at[0], false)));
             SlotCopier.Step step;
             do {
                 step = copier.copyStep(cursor, spec.keysPerBatch());
                 cursor = step.cursor();
-                keys += step.copied();
-                bytes += step.bytes();
+                at[0] = cursor;
+                meter.scanned(step.scanned(), step.copied(), step.bytes());
                 check(capture, spec);
-                heartbeat("bulk copy", keys, bytes, capture);
+                heartbeat(meter.progress("bulk-copy", capture, copier, cursor, true));
+                for (long ahead = meter.aheadNanos(); ahead > 0; ahead = meter.aheadNanos()) {
+                    long nanos = Math.min(ahead, 1_000_000_000L);
+                    Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+                    heartbeat(meter.progress("bulk-copy", capture, copier, cursor, true));
+                }
             } while (!step.done());
+            long bulkEnd = System.nanoTime();
+            long bulkKeys = meter.keys;
+            long bulkBytes = meter.bytes;
             int rounds = 0;
-            long lastRound = 0;
             while (true) {
                 rounds++;
-                List<byte[]> dirty = capture.drainDirty(Integer.MAX_VALUE);
-                lastRound = dirty.size();
-                for (int i = 0; i < dirty.size(); i += spec.keysPerBatch()) {
-                    bytes += copier.copy(dirty.subList(i, Math.min(dirty.size(), i + spec.keysPerBatch())));
-                }
-                keys += dirty.size();
+                copyDirty(capture, copier, spec, meter);
                 check(capture, spec);
-                heartbeat("catch-up round " + rounds, keys, bytes, capture);
+                heartbeat(meter.progress("catch-up", capture, copier, cursor, false));
                 if (capture.dirtyCount() <= spec.keysPerBatch() || rounds >= MAX_ROUNDS) {
                     break;
                 }
             }
+            long catchUpKeys = meter.keys - bulkKeys;
+            long catchUpMillis = (System.nanoTime() - bulkEnd) / 1_000_000;
             writeStamp(source, spec.pendingStamp());
             long pauseStart = System.nanoTime();
             long offset = fence.pauseWrites(source, spec.maxPauseMillis());
+            SourceFence.Saved saved = null;
             try {
-                if (!capture.awaitOffset(offset, Duration.ofMillis(spec.maxPauseMillis()))) {
-                    check(capture, spec);
-                    throw new IllegalStateException("the capture did not reach offset " + offset + " of " + source
-                            + " within the pause of " + spec.maxPauseMillis() + " ms (at " + capture.offset() + ")");
-                }
-                List<byte[]> last = capture.drainDirty(Integer.MAX_VALUE);
-                for (int i = 0; i < last.size(); i += spec.keysPerBatch()) {
-                    bytes += copier.copy(last.subList(i, Math.min(last.size(), i + spec.keysPerBatch())));
-                }
-                keys += last.size();
+                awaitCapture(capture, spec, source, offset);
+                int last = copyDirty(capture, copier, spec, meter);
                 check(capture, spec);
-                SourceFence.Saved saved = fence.fence(source, spec.fallback());
+                saved = fence.fence(source, spec.fallback());
                 long paused = (System.nanoTime() - pauseStart) / 1_000_000;
-                log.info("+migration-hold migration-[{}] {} fenced after {} ms of pause: {} keys, {} bytes, {} rounds",
-                        spec.job(), source, paused, keys, bytes, rounds);
-                return new Held(saved, keys, bytes, rounds, last.size(), paused);
+                // Under the fence the source takes no write at all, with no timeout. Whatever reached it after
+                // the pause ran out (the last keys took longer than the budget) is in the stream up to this
+                // offset: copy it too. Only then is every acknowledged write of the range on the target.
+                long fencedAt = fence.offset(source);
+                awaitCapture(capture, spec, source, fencedAt);
+                int late = copyDirty(capture, copier, spec, meter);
+                check(capture, spec);
+                heartbeat(meter.progress("held", capture, copier, cursor, false));
+                if (late > 0) {
+                    log.warn("migration-[{}] {} keys were written after the pause of {} ms ran out and before the fence:"
+                            + " copied under the fence", spec.job(), late, spec.maxPauseMillis());
+                }
+                log.info("+migration-hold migration-[{}] {} fenced after {} ms of pause: {} keys, {} bytes, {} rounds,"
+                        + " {} big keys in chunks", spec.job(), source, paused, meter.keys, meter.bytes, rounds,
+                        copier.bigKeysCopied());
+                return new Held(saved, meter.keys, meter.bytes, rounds, last + late, paused, new Held.Phases(bulkKeys,
+                        bulkBytes, (bulkEnd - meter.startNanos) / 1_000_000, catchUpKeys, catchUpMillis,
+                        copier.bigKeysCopied()));
             } catch (RuntimeException e) {
+                if (saved != null) {
+                    liftQuietly(source, saved); // nothing is committed: the source owns the slots again
+                }
                 unpause(source);
                 throw e;
             }
@@ -102,6 +132,84 @@ public class MoveActivitiesImpl implements MoveActivities {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during the cut-over of migration-[" + spec.job() + "]", e);
+        }
+    }
+
+    private void awaitCapture(ChangeCapture capture, MoveSpec spec, Address source, long offset) throws InterruptedException {
+        if (!capture.awaitOffset(offset, Duration.ofMillis(Math.max(spec.maxPauseMillis(), 1000)))) {
+            check(capture, spec);
+            throw new IllegalStateException("the capture did not reach offset " + offset + " of " + source
+                    + " in time (at " + capture.offset() + ")");
+        }
+    }
+
+    /** Re-copies the keys dirty now; returns how many. */
+    private static int copyDirty(ChangeCapture capture, SlotCopier copier, MoveSpec spec, Meter meter) {
+        List<byte[]> dirty = capture.drainDirty(Integer.MAX_VALUE);
+        for (int i = 0; i < dirty.size(); i += spec.keysPerBatch()) {
+            meter.copied(dirty.subList(i, Math.min(dirty.size(), i + spec.keysPerBatch())).size(),
+                    copier.copy(dirty.subList(i, Math.min(dirty.size(), i + spec.keysPerBatch()))));
+        }
+        return dirty.size();
+    }
+
+    /** Counts, rate, estimate and the throttle of one copy attempt. */
+    static final class Meter {
+        private final long maxKeysPerSecond;
+        private final long sourceKeys;
+        final long startNanos = System.nanoTime();
+        long keys;
+        long bytes;
+        private long scanned;
+        private long inRange;
+        private long bulkKeys;
+
+        Meter(long maxKeysPerSecond, long sourceKeys) {
+            this.maxKeysPerSecond = maxKeysPerSecond;
+            this.sourceKeys = sourceKeys;
+        }
+
+        void scanned(int scannedKeys, int copiedKeys, long copiedBytes) {
+            scanned += scannedKeys;
+            inRange += copiedKeys;
+            bulkKeys += copiedKeys;
+            copied(copiedKeys, copiedBytes);
+        }
+
+        void copied(int n, long b) {
+            keys += n;
+            bytes += b;
+        }
+
+        long estimate() {
+            return scanned == 0 ? 0 : Math.max(inRange, Math.round((double) sourceKeys * inRange / scanned));
+        }
+
+        /** How far the copy is ahead of {@code maxKeysPerSecond} (0 when unthrottled or behind). */
+        long aheadNanos() {
+            if (maxKeysPerSecond <= 0) {
+                return 0;
+            }
+            return Math.max(0, keys * 1_000_000_000L / maxKeysPerSecond - (System.nanoTime() - startNanos));
+        }
+
+        CopyProgress progress(String phase, ChangeCapture capture, SlotCopier copier, String cursor, boolean bulk) {
+            double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
+            long rate = Math.round(keys / seconds);
+            long eta = -1;
+            if (!bulk) {
+                eta = 0;
+            } else if (bulkKeys > 0 && estimate() > 0) {
+                eta = Math.round(Math.max(0, estimate() - bulkKeys) / Math.max(1.0, bulkKeys / seconds));
+            }
+            return new CopyProgress(phase, keys, estimate(), bytes, rate, eta, capture.dirtyCount(), copier.bigKeysCopied(),
+                    cursor);
+        }
+    }
+
+    private long dbSize(Address a) {
+        try (Jedis j = connect(a, 0)) {
+            return j.dbSize();
         }
     }
 
@@ -114,10 +222,9 @@ public class MoveActivitiesImpl implements MoveActivities {
         });
     }
 
-    private static void heartbeat(String phase, long keys, long bytes, ChangeCapture capture) {
+    private static void heartbeat(CopyProgress progress) {
         try {
-            Activity.getExecutionContext().heartbeat(phase + ": " + keys + " keys, " + bytes + " bytes, " + capture.dirtyCount()
-                    + " dirty");
+            Activity.getExecutionContext().heartbeat(progress);
         } catch (IllegalStateException e) {
             // called outside an activity (tests): no heartbeat
         }
@@ -129,6 +236,14 @@ public class MoveActivitiesImpl implements MoveActivities {
         }
         try (Jedis j = connect(source, FencingStamp.DB)) {
             j.set(FencingStamp.KEY, stamp);
+        }
+    }
+
+    private void liftQuietly(Address source, SourceFence.Saved saved) {
+        try {
+            fence.lift(source, saved);
+        } catch (RuntimeException e) {
+            log.warn("lifting the fence on {} failed (the next attempt or the rollback lifts it): {}", source, e.toString());
         }
     }
 
@@ -146,8 +261,9 @@ public class MoveActivitiesImpl implements MoveActivities {
     }
 
     @Override
-    public long deleteRange(String address, int from, int to) {
+    public long deleteRange(String address, int from, int to, long maxKeysPerSecond) {
         long deleted = 0;
+        long started = System.nanoTime();
         try (Jedis j = connect(Address.parse(address), 0)) {
             String cursor = ScanParams.SCAN_POINTER_START;
             do {
@@ -165,9 +281,24 @@ public class MoveActivitiesImpl implements MoveActivities {
                 } catch (IllegalStateException e) {
                     // outside an activity
                 }
+                if (maxKeysPerSecond > 0) {
+                    long ahead = deleted * 1_000_000_000L / maxKeysPerSecond - (System.nanoTime() - started);
+                    if (ahead > 0) {
+                        sleep(Math.min(ahead, 1_000_000_000L)); // a step at a time: the heartbeat goes on
+                    }
+                }
             } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
         }
         return deleted;
+    }
+
+    private static void sleep(long nanos) {
+        try {
+            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while deleting a range", e);
+        }
     }
 
     private Jedis connect(Address a, int db) {

@@ -11,7 +11,10 @@ package io.cfgserver.activities.migration;
  *                      from the registry fences the source group instead of writing moved slots to it
  * @param fallback      the source's {@code min-replicas-*} to restore when a fence of an earlier,
  *                      crashed attempt is found (the policy's values)
+ * @param maxKeysPerSecond the copy's throttle, 0 for none
+ * @param bigKeyBytes   keys of at least this {@code MEMORY USAGE} are copied in chunks
  */
 public record MoveSpec(String cluster, String job, int from, int to, String sourceMaster, String captureFrom,
-        String targetMaster, int keysPerBatch, long maxPauseMillis, String pendingStamp, SourceFence.Saved fallback) {
+        String targetMaster, int keysPerBatch, long maxPauseMillis, String pendingStamp, SourceFence.Saved fallback,
+        long maxKeysPerSecond, long bigKeyBytes) {
 }

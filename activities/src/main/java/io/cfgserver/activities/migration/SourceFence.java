@@ -58,6 +58,13 @@ public final class SourceFence {
         }
     }
 
+    /** The source's {@code master_repl_offset} now. */
+    public long offset(Address source) {
+        try (Jedis j = connect(source)) {
+            return Long.parseLong(ChangeCapture.info(j.info("replication")).get("master_repl_offset"));
+        }
+    }
+
     public boolean fenced(Address source) {
         try (Jedis j = connect(source)) {
             return read(j).minReplicasToWrite() >= FENCED_MIN_REPLICAS;

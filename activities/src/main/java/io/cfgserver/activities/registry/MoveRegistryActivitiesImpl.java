@@ -5,6 +5,7 @@ import io.cfgserver.registry.client.RegistryClient;
 import io.cfgserver.registry.command.BeginMigration;
 import io.cfgserver.registry.command.CommitMigration;
 import io.cfgserver.registry.command.EndMigration;
+import io.cfgserver.registry.controller.FaultHooks;
 import io.cfgserver.registry.fencing.FencingStamp;
 import io.cfgserver.registry.topology.Cluster;
 import io.cfgserver.registry.topology.Group;
@@ -32,11 +33,17 @@ public class MoveRegistryActivitiesImpl implements MoveRegistryActivities {
     private final RegistryClient registry;
     private final RegistryActivitiesImpl commands;
     private final Clock clock;
+    private final FaultHooks hooks;
 
     public MoveRegistryActivitiesImpl(RegistryClient registry) {
+        this(registry, FaultHooks.fromSystemProperties());
+    }
+
+    public MoveRegistryActivitiesImpl(RegistryClient registry, FaultHooks hooks) {
         this.registry = registry;
         this.commands = new RegistryActivitiesImpl(registry);
         this.clock = Clock.systemUTC();
+        this.hooks = hooks;
     }
 
     @Override
@@ -67,6 +74,7 @@ public class MoveRegistryActivitiesImpl implements MoveRegistryActivities {
         if (m != null && m.state() == MigrationState.COMMITTED) {
             return before.version();
         }
+        hooks.step(FaultHooks.BEFORE_MIGRATION_COMMIT);
         try {
             commands.submit(new CommitMigration(cluster, job, sourceEpoch, targetEpoch, clock.millis()));
         } catch (ApplicationFailure f) {
@@ -75,6 +83,7 @@ public class MoveRegistryActivitiesImpl implements MoveRegistryActivities {
             }
             throw f;
         }
+        hooks.step(FaultHooks.AFTER_MIGRATION_COMMIT);
         return cluster(cluster).version();
     }
 

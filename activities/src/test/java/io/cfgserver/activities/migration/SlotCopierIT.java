@@ -141,4 +141,56 @@ class SlotCopierIT {
             assertThat(keys(target)).isEmpty();
         }
     }
+
+    @Test
+    void copiesKeysAboveBigKeyBytesInChunksWithTheirTtl() {
+        List<String> big = new ArrayList<>();
+        try (Jedis s = source.jedis()) {
+            String[] types = {"hash", "set", "zset", "list", "string"};
+            for (String type : types) {
+                String k = java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> "big-" + type + ":" + i)
+                        .filter(SlotCopierIT::inRange).findFirst().orElseThrow();
+                big.add(k);
+                for (int chunk = 0; chunk < 5; chunk++) {
+                    Map<String, String> fields = new java.util.HashMap<>();
+                    Map<String, Double> members = new java.util.HashMap<>();
+                    List<String> items = new ArrayList<>();
+                    for (int i = chunk * 1000; i < chunk * 1000 + 1000; i++) {
+                        fields.put("f" + i, "v" + i);
+                        members.put("m" + i, (double) i);
+                        items.add("i" + i + "-padding-to-keep-a-list-above-64-KiB");
+                    }
+                    switch (type) {
+                        case "hash" -> s.hset(k, fields);
+                        case "set" -> s.sadd(k, items.toArray(new String[0]));
+                        case "zset" -> s.zadd(k, members);
+                        case "list" -> s.rpush(k, items.toArray(new String[0]));
+                        default -> s.append(k, "x".repeat(700_000));
+                    }
+                }
+                s.expire(k, 777);
+            }
+        }
+        int[] chunks = {0};
+        try (SlotCopier c = new SlotCopier(Address.parse(source.address()), Address.parse(target.address()), FROM, TO, 2000,
+                64 * 1024)) {
+            c.onChunk(() -> chunks[0]++);
+            String cursor = ScanParams.SCAN_POINTER_START;
+            SlotCopier.Step step;
+            do {
+                step = c.copyStep(cursor, 500);
+                cursor = step.cursor();
+            } while (!step.done());
+            assertThat(c.bigKeysCopied()).as("the five big keys, each in chunks").isEqualTo(5);
+        }
+        assertThat(chunks[0]).as("chunks copied").isGreaterThan(5 * 4);
+        assertTargetMatches();
+        for (String k : big) {
+            byte[] tmp = SlotCopier.temporaryKey(k.getBytes(StandardCharsets.UTF_8));
+            assertThat(Slots.slot(tmp)).as("temporary key of %s in its slot", k).isEqualTo(Slots.slot(k));
+            try (Jedis t = target.jedis()) {
+                assertThat(t.exists(tmp)).as("no temporary key left").isFalse();
+            }
+        }
+    }
 }

@@ -9,8 +9,8 @@ import java.nio.file.Path;
  * Test-only fault injection, off unless the system property {@code cfgserver.test.hooksDir} names a
  * directory (like Sentinel's SIMULATE-FAILURE, but switched at run time by files):
  * <ul>
- *   <li>{@code <dir>/crash-at} holding a step name: the first peer to reach that failover step
- *       deletes the file and halts (a crash at a named step);</li>
+ *   <li>{@code <dir>/crash-at} holding a step name: the first peer to reach that step (of a
+ *       failover, or of a slot move's cut-over) deletes the file and halts (a crash at a named step);</li>
  *   <li>{@code <dir>/blackhole-<peer id>} present: every probe of that peer fails (this peer cut off
  *       from Redis). The peer id comes from {@code cfgserver.test.peer}.</li>
  *   <li>{@code <dir>/unreachable-<host:port>} present: every peer's probes of and commands to that
@@ -23,6 +23,10 @@ public final class FaultHooks {
     public static final String AFTER_BEGIN = "after-begin-failover";
     public static final String AFTER_PROMOTE_REDIS = "after-promote-redis";
     public static final String AFTER_COMMIT_MASTER = "after-commit-master";
+    /** A slot move: the source is fenced, the new owner not yet committed. */
+    public static final String BEFORE_MIGRATION_COMMIT = "before-migration-commit";
+    /** A slot move: the new owner is committed, no proxy is known to serve it yet, the fence is up. */
+    public static final String AFTER_MIGRATION_COMMIT = "after-migration-commit";
 
     private final Path dir;
     private final String peer;
@@ -41,7 +45,8 @@ public final class FaultHooks {
         return new FaultHooks(null, null);
     }
 
-    void step(String name) {
+    /** Halts this JVM (exit 137, no shutdown hooks) when the crash-at file names {@code name}. */
+    public void step(String name) {
         if (dir == null) {
             return;
         }

@@ -7,11 +7,14 @@ import io.cfgserver.registry.topology.Slots;
  *
  * @param keysPerBatch   keys per SCAN step and per copy pipeline
  * @param maxPauseMillis the cut-over budget: how long writes to the source may be paused
+ * @param maxKeysPerSecond the copy's throttle (bulk copy), 0 for none
+ * @param bigKeyBytes    keys of at least this many bytes ({@code MEMORY USAGE}) are copied in chunks
  */
 public record MigrateSlotsRequest(String jobId, String cluster, int from, int to, String target, int keysPerBatch,
-        long maxPauseMillis) {
+        long maxPauseMillis, long maxKeysPerSecond, long bigKeyBytes) {
     public static final int DEFAULT_KEYS_PER_BATCH = 1000;
     public static final long DEFAULT_MAX_PAUSE_MILLIS = 200;
+    public static final long DEFAULT_BIG_KEY_BYTES = 8L << 20;
 
     /** What is wrong with the request, null when nothing is. */
     public String problem() {
@@ -29,6 +32,12 @@ public record MigrateSlotsRequest(String jobId, String cluster, int from, int to
         }
         if (maxPauseMillis < 10 || maxPauseMillis > 10_000) {
             return "maxPauseMillis must be between 10 and 10000, got " + maxPauseMillis;
+        }
+        if (maxKeysPerSecond < 0) {
+            return "maxKeysPerSecond must be 0 (no throttle) or more, got " + maxKeysPerSecond;
+        }
+        if (bigKeyBytes < 1024) {
+            return "bigKeyBytes must be at least 1024, got " + bigKeyBytes;
         }
         return null;
     }

@@ -40,10 +40,12 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
     private boolean committed;
     private MovePlan plan;
     private Held held;
+    private long startedAt;
 
     @Override
     public MigrateSlotsResult run(MigrateSlotsRequest req) {
         this.request = req;
+        this.startedAt = Workflow.currentTimeMillis();
         String problem = req == null ? "the request is missing" : req.problem();
         if (problem != null) {
             throw ApplicationFailure.newNonRetryableFailure("migrate-slots request refused: " + problem, FAILURE_TYPE);
@@ -88,7 +90,8 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
             return copy.copyAndHold(new MoveSpec(request.cluster(), request.jobId(), request.from(), request.to(),
                     plan.sourceMaster(), plan.captureFrom(), plan.targetMaster(), request.keysPerBatch(),
                     request.maxPauseMillis(), plan.pendingStamp(),
-                    new SourceFence.Saved(plan.minReplicasToWrite(), plan.minReplicasMaxLag())));
+                    new SourceFence.Saved(plan.minReplicasToWrite(), plan.minReplicasMaxLag()), request.maxKeysPerSecond(),
+                    request.bigKeyBytes()));
         } catch (ActivityFailure f) {
             boolean abort = f.getCause() instanceof ApplicationFailure a && MoveActivities.FAILURE_ABORT.equals(a.getType());
             if (abort || f.getCause() instanceof CanceledFailure || CancellationScope.current().isCancelRequested()
@@ -126,21 +129,26 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
         Workflow.newDetachedCancellationScope(() -> {
             enter("proxies", "waiting until every proxy serves version " + version);
             moves.awaitProxies(request.cluster(), version, stampedAt);
+            long proxiesMillis = Workflow.currentTimeMillis() - stampedAt;
             enter("lift", "lifting the fence on " + plan.sourceMaster());
             command.lift(plan.sourceMaster(), held.saved());
             long heldMillis = held.pausedMillis() + (Workflow.currentTimeMillis() - stampedAt);
             enter("cleanup", "deleting the moved keys from " + plan.sourceMaster());
-            long deleted = delete.deleteRange(plan.sourceMaster(), request.from(), request.to());
+            long cleanupStart = Workflow.currentTimeMillis();
+            long deleted = delete.deleteRange(plan.sourceMaster(), request.from(), request.to(), request.maxKeysPerSecond());
+            long cleanupMillis = Workflow.currentTimeMillis() - cleanupStart;
             enter("finish", "recording the move as done");
             String summary = held.keysCopied() + " keys (" + held.bytesCopied() + " bytes) moved to group-[" + plan.target()
                     + "], source writes held about " + heldMillis + " ms (" + held.pausedMillis() + " ms of them paused"
-                    + " before the fence), " + held.catchUpRounds() + " catch-up rounds, version " + version;
+                    + " before the fence), " + held.catchUpRounds() + " catch-up rounds, " + held.phases().bigKeys()
+                    + " big keys copied in chunks, " + attempts + " attempt(s), version " + version;
             moves.end(request.cluster(), request.jobId(), false, "done", summary);
             registry.finishJob(request.cluster(), request.jobId(), JobState.SUCCEEDED, summary);
             state = JobState.SUCCEEDED;
             detail = summary;
             result[0] = new MigrateSlotsResult(request.jobId(), request.cluster(), request.from(), request.to(), plan.source(),
-                    plan.target(), held.keysCopied(), held.bytesCopied(), held.pausedMillis(), version, deleted, attempts);
+                    plan.target(), held.keysCopied(), held.bytesCopied(), held.pausedMillis(), version, deleted, attempts,
+                    held.phases(), heldMillis, proxiesMillis, cleanupMillis, Workflow.currentTimeMillis() - startedAt);
         }).run();
         return result[0];
     }
@@ -151,11 +159,15 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
         detail = outcome + " at step " + step + ": " + why;
         Workflow.newDetachedCancellationScope(() -> {
             try {
-                if (held != null) {
-                    command.lift(plan.sourceMaster(), held.saved());
-                }
                 if (plan != null) {
-                    delete.deleteRange(plan.targetMaster(), request.from(), request.to());
+                    // also when no hold was returned: an attempt may have died between its fence and its reply
+                    try {
+                        command.lift(plan.sourceMaster(), held != null ? held.saved()
+                                : new SourceFence.Saved(plan.minReplicasToWrite(), plan.minReplicasMaxLag()));
+                    } catch (ActivityFailure e) {
+                        log.warn("job-[{}] could not lift a fence on {}: {}", request.jobId(), plan.sourceMaster(), reason(e));
+                    }
+                    delete.deleteRange(plan.targetMaster(), request.from(), request.to(), 0);
                     moves.end(request.cluster(), request.jobId(), true, outcome, why);
                 }
                 registry.finishJob(request.cluster(), request.jobId(), end, detail);
