@@ -24,14 +24,14 @@ public class ClusterJobsResource {
     }
 
     /** {@code {"type":"add-replica","params":{"group":"g1","address":"127.0.0.1:7003"}}}. */
-    public record StartJobBody(String type, Map<String, String> params) {
+    public record StartJobBody(String type, Map<String, com.fasterxml.jackson.databind.JsonNode> params) {
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response start(@PathParam("name") String cluster, StartJobBody body) {
         Requests.required(body, "{\"type\":\"add-replica\",\"params\":{...}}");
-        return Response.status(201).entity(jobs.start(cluster, body.type(), body.params())).build();
+        return Response.status(201).entity(jobs.start(cluster, body.type(), new io.cfgserver.service.jobs.JobParams(body.params()))).build();
     }
 
     @GET

@@ -9,7 +9,6 @@ import io.cfgserver.workflows.replica.AddReplicaRequest;
 import io.cfgserver.workflows.replica.AddReplicaWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -31,17 +30,14 @@ final class AddReplicaKind implements JobKind {
     }
 
     @Override
-    public Prepared prepare(RegistryState state, Cluster cluster, Map<String, String> p) {
-        String group = p.get("group");
-        if (group == null || group.isBlank()) {
-            throw new JobException(422, "invalid", "params.group is missing: which group gets the replica?");
-        }
+    public Prepared prepare(RegistryState state, Cluster cluster, JobParams p) {
+        String group = p.requiredText("group", "which group gets the replica?");
         if (cluster.group(group).isEmpty()) {
             throw new JobException(404, "not-found", "group-[" + group + "] is not in " + cluster.logId());
         }
         Address address;
         try {
-            address = Address.parse(p.get("address"));
+            address = Address.parse(p.text("address").orElse(null));
         } catch (InvalidTopologyException e) {
             throw new JobException(422, "invalid", "params.address: " + e.getMessage());
         }
@@ -52,11 +48,11 @@ final class AddReplicaKind implements JobKind {
             throw new JobException(409, "conflict", address.logId() + " is already registered: give the address of a "
                     + "running, empty redis-server that no cluster knows yet");
         }
-        long maxLag = JobKind.number(p, "maxLagBytes", AddReplicaRequest.DEFAULT_MAX_LAG_BYTES);
-        Integer priority = p.containsKey("priority") ? (int) JobKind.number(p, "priority", 0) : null;
+        long maxLag = p.number("maxLagBytes", AddReplicaRequest.DEFAULT_MAX_LAG_BYTES);
+        Integer priority = p.has("priority") ? (int) p.number("priority", 0) : null;
         String jobId = Jobs.ADD_REPLICA + "-" + cluster.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
         AddReplicaRequest request = new AddReplicaRequest(jobId, cluster.name(), group, address.toString(), maxLag,
-                priority, p.get("region"));
+                priority, p.text("region").orElse(null));
         String problem = request.problem();
         if (problem != null) {
             throw new JobException(422, "invalid", "params: " + problem);

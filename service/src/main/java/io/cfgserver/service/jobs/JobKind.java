@@ -4,7 +4,6 @@ import io.cfgserver.registry.topology.Cluster;
 import io.cfgserver.registry.topology.RegistryState;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -21,23 +20,12 @@ interface JobKind {
     Set<String> params();
 
     /** Checks {@code params} against the registry and prepares the start; throws {@link JobException} when refused. */
-    Prepared prepare(RegistryState state, Cluster cluster, Map<String, String> params);
+    Prepared prepare(RegistryState state, Cluster cluster, JobParams params);
 
     /** A checked request: its job id and how to start its workflow. */
     interface Prepared {
         String jobId();
 
         void start(WorkflowClient client, WorkflowOptions options);
-    }
-
-    static long number(Map<String, String> p, String key, long fallback) {
-        if (!p.containsKey(key)) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(p.get(key).trim());
-        } catch (RuntimeException e) {
-            throw new JobException(422, "invalid", "params." + key + " must be a whole number, got '" + p.get(key) + "'");
-        }
     }
 }

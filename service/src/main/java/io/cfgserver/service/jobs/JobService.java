@@ -14,7 +14,6 @@ import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,25 +51,26 @@ public final class JobService {
     }
 
     /** A job as the API shows it: the catalog entry, plus what Temporal says when it can be asked. */
-    public record JobView(Job job, String workflowStatus, Object progress, String temporalError) {
+    public record JobView(Job job, String workflowStatus, Object progress, List<ActivityView> activities,
+            String temporalError) {
     }
 
-    public JobView start(String clusterName, String type, Map<String, String> params) {
+    public JobView start(String clusterName, String type, JobParams params) {
         if (type == null || type.isBlank()) {
             throw new JobException(422, "invalid", "type is missing: one of " + TYPES);
         }
         if (!TYPES.contains(type)) {
             throw new JobException(422, "invalid", "unknown job type '" + type + "': one of " + TYPES);
         }
-        Map<String, String> p = params == null ? Map.of() : params;
+        JobParams p = params == null ? new JobParams(Map.of()) : params;
         RegistryState state = registry.read();
         Cluster cluster = state.cluster(clusterName).orElseThrow(() -> new JobException(404, "not-found",
                 "cluster-[" + clusterName + "] does not exist: GET /v1/clusters lists them"));
         return start(cluster, KINDS.get(type), p, state);
     }
 
-    private JobView start(Cluster cluster, JobKind kind, Map<String, String> p, RegistryState state) {
-        for (String k : p.keySet()) {
+    private JobView start(Cluster cluster, JobKind kind, JobParams p, RegistryState state) {
+        for (String k : p.keys()) {
             if (!kind.params().contains(k)) {
                 throw new JobException(422, "invalid", "unknown parameter '" + k + "' for " + kind.type() + "; known: "
                         + new java.util.TreeSet<>(kind.params()));
@@ -82,7 +82,7 @@ public final class JobService {
                         + "): jobs cannot start now. The registry and failover keep working; retry when "
                         + "/healthcheck on the admin port shows temporal healthy"));
         String jobId = prepared.jobId();
-        registry.submit(new BeginJob(cluster.name(), jobId, kind.type(), jobId, new LinkedHashMap<>(p), kind.changesTopology(),
+        registry.submit(new BeginJob(cluster.name(), jobId, kind.type(), jobId, p.asText(), kind.changesTopology(),
                 clock.millis()));
         try {
             prepared.start(client, Jobs.workflowOptions(taskQueue, jobId, cluster.name(), kind.type()));
@@ -107,12 +107,13 @@ public final class JobService {
     public JobView show(String id) {
         Job job = job(id);
         return temporal.client().map(c -> describe(c, job))
-                .orElseGet(() -> new JobView(job, null, null, "Temporal unreachable: " + temporal.lastError()));
+                .orElseGet(() -> new JobView(job, null, null, List.of(), "Temporal unreachable: " + temporal.lastError()));
     }
 
     private JobView describe(WorkflowClient client, Job job) {
         String status = null;
         Object progress = null;
+        List<ActivityView> activities = List.of();
         String error = null;
         try {
             DescribeWorkflowExecutionResponse d = client.getWorkflowServiceStubs().blockingStub()
@@ -123,13 +124,37 @@ public final class JobService {
                                     .setWorkflowId(job.workflowId()))
                             .build());
             status = d.getWorkflowExecutionInfo().getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+            activities = d.getPendingActivitiesList().stream().map(ActivityView::of).toList();
             WorkflowStub stub = client.newUntypedWorkflowStub(job.workflowId());
             CompletableFuture<JobProgress> q = CompletableFuture.supplyAsync(() -> stub.query(PROGRESS_QUERY, JobProgress.class));
             progress = q.get(3, TimeUnit.SECONDS);
         } catch (Exception e) {
             error = e.getMessage();
         }
-        return new JobView(job, status, progress, error);
+        return new JobView(job, status, progress, activities, error);
+    }
+
+    /**
+     * A running activity of the job's workflow and its last heartbeat (a long copy reports its counts,
+     * rate and ETA there: {@code CopyProgress}), as the Temporal UI shows it.
+     */
+    public record ActivityView(String type, int attempt, String state, com.fasterxml.jackson.databind.JsonNode heartbeat,
+            String lastFailure) {
+        private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+        static ActivityView of(io.temporal.api.workflow.v1.PendingActivityInfo a) {
+            com.fasterxml.jackson.databind.JsonNode details = null;
+            if (a.hasHeartbeatDetails() && a.getHeartbeatDetails().getPayloadsCount() > 0) {
+                try {
+                    details = JSON.readTree(a.getHeartbeatDetails().getPayloads(0).getData().toByteArray());
+                } catch (java.io.IOException | RuntimeException e) {
+                    details = null; // not JSON: not shown
+                }
+            }
+            return new ActivityView(a.getActivityType().getName(), a.getAttempt(),
+                    a.getState().name().replace("PENDING_ACTIVITY_STATE_", ""), details,
+                    a.hasLastFailure() ? a.getLastFailure().getMessage() : null);
+        }
     }
 
     public JobView cancel(String id) {

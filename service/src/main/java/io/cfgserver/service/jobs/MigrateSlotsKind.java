@@ -9,12 +9,14 @@ import io.cfgserver.workflows.migration.MigrateSlotsRequest;
 import io.cfgserver.workflows.migration.MigrateSlotsWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 
-/** {@code migrate-slots}: {@code {"from":0,"to":255,"target":"g2"}} plus {@code keysPerBatch}, {@code maxPauseMillis}. */
+/**
+ * {@code migrate-slots}: {@code {"from":0,"to":255,"target":"g2"}} plus {@code keysPerBatch},
+ * {@code maxPauseMillis}, {@code maxKeysPerSecond}, {@code bigKeyBytes}.
+ */
 final class MigrateSlotsKind implements JobKind {
     @Override
     public String type() {
@@ -28,23 +30,24 @@ final class MigrateSlotsKind implements JobKind {
 
     @Override
     public Set<String> params() {
-        return Set.of("from", "to", "target", "keysPerBatch", "maxPauseMillis");
+        return Set.of("from", "to", "target", "keysPerBatch", "maxPauseMillis", "maxKeysPerSecond", "bigKeyBytes");
     }
 
     @Override
-    public Prepared prepare(RegistryState state, Cluster cluster, Map<String, String> p) {
+    public Prepared prepare(RegistryState state, Cluster cluster, JobParams p) {
+        String example = "{\"from\":0,\"to\":255,\"target\":\"g2\"}";
         for (String k : new String[] {"from", "to", "target"}) {
-            if (p.get(k) == null || p.get(k).isBlank()) {
-                throw new JobException(422, "invalid", "params." + k + " is missing: {\"from\":0,\"to\":255,\"target\":\"g2\"}");
+            if (!p.has(k)) {
+                throw new JobException(422, "invalid", "params." + k + " is missing: " + example);
             }
         }
-        int from = (int) JobKind.number(p, "from", -1);
-        int to = (int) JobKind.number(p, "to", -1);
+        int from = (int) p.number("from", -1);
+        int to = (int) p.number("to", -1);
         if (from < 0 || to >= Slots.COUNT || from > to) {
             throw new JobException(422, "invalid", "params.from and params.to must satisfy 0 <= from <= to <= "
                     + (Slots.COUNT - 1) + ", got " + from + ".." + to);
         }
-        String target = p.get("target");
+        String target = p.requiredText("target", example);
         if (cluster.group(target).isEmpty()) {
             throw new JobException(404, "not-found", "group-[" + target + "] is not in " + cluster.logId());
         }
@@ -67,8 +70,10 @@ final class MigrateSlotsKind implements JobKind {
         }
         String jobId = Jobs.MIGRATE_SLOTS + "-" + cluster.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
         MigrateSlotsRequest request = new MigrateSlotsRequest(jobId, cluster.name(), from, to, target,
-                (int) JobKind.number(p, "keysPerBatch", MigrateSlotsRequest.DEFAULT_KEYS_PER_BATCH),
-                JobKind.number(p, "maxPauseMillis", MigrateSlotsRequest.DEFAULT_MAX_PAUSE_MILLIS));
+                (int) p.number("keysPerBatch", MigrateSlotsRequest.DEFAULT_KEYS_PER_BATCH),
+                p.number("maxPauseMillis", MigrateSlotsRequest.DEFAULT_MAX_PAUSE_MILLIS),
+                p.number("maxKeysPerSecond", 0),
+                p.number("bigKeyBytes", MigrateSlotsRequest.DEFAULT_BIG_KEY_BYTES));
         String problem = request.problem();
         if (problem != null) {
             throw new JobException(422, "invalid", "params: " + problem);
