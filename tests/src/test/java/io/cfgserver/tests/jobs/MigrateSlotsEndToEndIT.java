@@ -1,26 +1,28 @@
 package io.cfgserver.tests.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cfgserver.registry.controller.FaultHooks;
 import io.cfgserver.registry.topology.Slots;
 import io.cfgserver.testing.RedisProcess;
 import io.cfgserver.tests.support.AgentProcess;
+import io.cfgserver.tests.support.DataModel;
 import io.cfgserver.tests.support.Http;
 import io.cfgserver.tests.support.LoopbackPorts;
 import io.cfgserver.tests.support.NutcrackerProcess;
 import io.cfgserver.tests.support.ServiceCluster;
 import io.cfgserver.tests.support.ServiceProcess;
 import io.cfgserver.tests.support.TemporalDevServer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -37,34 +39,35 @@ import redis.clients.jedis.params.ScanParams;
 
 /**
  * The migrate-slots job end to end: a real 3-peer cfgserver with a real Temporal dev server, two
- * groups of a master and a replica, one proxy (agent + nutcracker), and a writer through the proxy
- * that keeps a model of every acknowledged write. g1 owns 0..511, g2 512..1023 at the start.
+ * groups of a master and a replica, one proxy (agent + nutcracker), 200k keys of mixed types (some
+ * with TTLs, some with hash tags) and a writer through the proxy that keeps a model of every
+ * acknowledged write ({@link DataModel}). g1 owns 0..511, g2 512..1023 at the start; each test moves
+ * one range and checks the whole keyspace against the model.
  */
-@Timeout(600)
+@Timeout(900)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MigrateSlotsEndToEndIT {
     static final String CLUSTER = "move";
-    static final int KEYS = 20_000;
+    static final int KEYS = 200_000;
+    /** A throttle that keeps a copy of 128 slots (about 25k keys) busy for about 10 s: long enough to act midway. */
+    static final int SLOW = 2500;
     @TempDir
     static Path tmp;
+    static Path hooks;
     static TemporalDevServer temporal;
     static ServiceCluster service;
     static Http http;
     static final List<RedisProcess> REDIS = new ArrayList<>();
     static AgentProcess agent;
     static int proxyPort;
-    /** Every acknowledged write: key -> value as last acknowledged. */
-    static final Map<String, String> MODEL = new ConcurrentHashMap<>();
-    /**
-     * Per key, the values of writes after its last acknowledged one that failed from the client's side:
-     * each may or may not have taken effect (a reply lost when the proxy restarted), so the key may hold one.
-     */
-    static final Map<String, java.util.Set<String>> INDETERMINATE = new ConcurrentHashMap<>();
+    static final DataModel MODEL = new DataModel();
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
+        hooks = Files.createDirectories(tmp.resolve("hooks"));
         temporal = TemporalDevServer.start(tmp.resolve("temporal"), false);
-        service = ServiceCluster.start(tmp.resolve("service"), temporal.target());
+        service = ServiceCluster.builder().dir(tmp.resolve("service")).temporalTarget(temporal.target())
+                .eachPeer(b -> b.jvmArgs("-Dcfgserver.test.hooksDir=" + hooks)).start();
         http = service.http();
         for (ServiceProcess p : service.peers()) {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> http
@@ -86,16 +89,7 @@ class MigrateSlotsEndToEndIT {
                 service.peers().stream().map(ServiceProcess::baseUrl).toList(), service.token(), 3000).start();
         await().atMost(Duration.ofSeconds(30)).until(() -> NutcrackerProcess.pings(proxyPort));
         try (Jedis j = NutcrackerProcess.proxyClient("127.0.0.1", proxyPort)) {
-            Pipeline p = j.pipelined();
-            for (int i = 0; i < KEYS; i++) {
-                String k = (i % 9 == 0 ? "{t" + (i % 40) + "}:" : "k:") + i;
-                p.set(k, "v" + i);
-                MODEL.put(k, "v" + i);
-                if (i % 1000 == 999) {
-                    p.sync();
-                }
-            }
-            p.sync();
+            MODEL.load(j, KEYS);
         }
     }
 
@@ -140,8 +134,21 @@ class MigrateSlotsEndToEndIT {
     }
 
     static void awaitJob(String id, String state) {
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+        await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                 assertThat(job(id).at("/job/state").asText()).as("%s", job(id)).isEqualTo(state));
+    }
+
+    /** The redis-server that is master of {@code group} now. */
+    static RedisProcess master(String group) {
+        String address = http.get(url("/v1/clusters/" + CLUSTER + "/groups/" + group)).expect(200).json()
+                .at("/master/address").asText();
+        return REDIS.stream().filter(r -> r.address().equals(address)).findFirst().orElseThrow();
+    }
+
+    /** The job is copying and the target already holds keys of the range. */
+    static void awaitCopying(String id, RedisProcess target, int from, int to) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> job(id).at("/progress/step").asText().equals("copy")
+                && !keysIn(target, from, to).isEmpty());
     }
 
     static List<String> keysIn(RedisProcess r, int from, int to) {
@@ -162,80 +169,29 @@ class MigrateSlotsEndToEndIT {
         return out;
     }
 
-    /** Every key of the model reads back through the proxy with its last acknowledged value. */
+    /** Every certain key of the model reads back through the proxy with its acknowledged value and TTL. */
     static void assertModelHolds() {
-        List<String> wrong = new ArrayList<>();
         try (Jedis j = NutcrackerProcess.proxyClient("127.0.0.1", proxyPort)) {
-            List<String> keys = new ArrayList<>(MODEL.keySet());
-            for (int i = 0; i < keys.size(); i += 500) {
-                List<String> batch = keys.subList(i, Math.min(keys.size(), i + 500));
-                Pipeline p = j.pipelined();
-                List<redis.clients.jedis.Response<String>> rs = new ArrayList<>();
-                for (String k : batch) {
-                    rs.add(p.get(k));
-                }
-                p.sync();
-                for (int b = 0; b < batch.size(); b++) {
-                    String got = rs.get(b).get();
-                    if (!MODEL.get(batch.get(b)).equals(got)
-                            && !INDETERMINATE.getOrDefault(batch.get(b), java.util.Set.of()).contains(got)) {
-                        wrong.add(batch.get(b) + "=" + rs.get(b).get() + " (acknowledged " + MODEL.get(batch.get(b)) + ")");
-                    }
-                }
-            }
+            List<String> wrong = MODEL.differences(j, 1000);
+            assertThat(wrong).as("acknowledged writes lost or changed (of %d keys, %d uncertain)", MODEL.size(),
+                    MODEL.uncertainKeys()).isEmpty();
         }
-        assertThat(wrong).as("acknowledged writes lost or changed (of %d keys)", MODEL.size()).isEmpty();
     }
 
-    /** One thread of SETs through the proxy on random keys of the model; the model takes only acknowledged writes. */
-    static final class Writer implements AutoCloseable {
-        final AtomicBoolean stop = new AtomicBoolean();
-        final AtomicLong acked = new AtomicLong();
-        final AtomicLong failed = new AtomicLong();
-        final Thread thread;
-
-        Writer() {
-            List<String> keys = new ArrayList<>(MODEL.keySet());
-            thread = new Thread(() -> {
-                Random rnd = new Random(42);
-                Jedis j = null;
-                for (long n = 0; !stop.get(); n++) {
-                    String k = keys.get(rnd.nextInt(keys.size()));
-                    String v = "w" + n;
-                    try {
-                        if (j == null) {
-                            j = NutcrackerProcess.proxyClient("127.0.0.1", proxyPort);
-                        }
-                        if ("OK".equals(j.set(k, v))) {
-                            MODEL.put(k, v);
-                            INDETERMINATE.remove(k);
-                            acked.incrementAndGet();
-                        }
-                    } catch (RuntimeException e) {
-                        INDETERMINATE.computeIfAbsent(k, x -> ConcurrentHashMap.newKeySet()).add(v);
-                        failed.incrementAndGet();
-                        if (j != null) {
-                            try {
-                                j.close();
-                            } catch (RuntimeException ignored) {
-                                // broken
-                            }
-                        }
-                        j = null;
-                    }
-                }
-                if (j != null) {
-                    j.close();
-                }
-            }, "move-writer");
-            thread.setDaemon(true);
-            thread.start();
+    /** After a move of {@code from..to} to {@code target}: the source holds none of the range, the map and records agree. */
+    static void assertMoved(RedisProcess source, RedisProcess target, int from, int to, String targetGroup) {
+        assertThat(keysIn(source, from, to)).as("keys of %d..%d left on the source", from, to).isEmpty();
+        assertThat(keysIn(target, from, to)).as("keys of %d..%d on the target", from, to).isNotEmpty();
+        JsonNode c = cluster();
+        assertThat(c.path("migrations")).isEmpty();
+        for (JsonNode range : c.path("slots")) {
+            if (range.path("from").asInt() <= from && range.path("to").asInt() >= from) {
+                assertThat(range.path("group").asText()).isEqualTo(targetGroup);
+                assertThat(range.path("to").asInt()).isGreaterThanOrEqualTo(to);
+            }
         }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop.set(true);
-            thread.join(10_000);
+        try (Jedis s = source.jedis()) {
+            assertThat(s.configGet("min-replicas-to-write").get("min-replicas-to-write")).as("fence lifted").isEqualTo("0");
         }
     }
 
@@ -251,6 +207,9 @@ class MigrateSlotsEndToEndIT {
         assertRefused(base, Map.of("from", 0, "target", "g2"), 422, "params.to is missing");
         assertRefused(base, Map.of("from", 0, "to", 10, "target", "g2", "speed", 3), 422, "unknown parameter 'speed'");
         assertRefused(base, Map.of("from", "zero", "to", 10, "target", "g2"), 422, "whole number");
+        assertRefused(base, Map.of("from", 0, "to", 10, "target", "g2", "maxKeysPerSecond", -1), 422, "maxKeysPerSecond");
+        assertRefused(base, Map.of("from", 0, "to", 10, "target", "g2", "bigKeyBytes", 10), 422, "bigKeyBytes");
+        assertRefused(base, Map.of("from", 0, "to", 10, "target", "g2", "maxPauseMillis", 1), 422, "maxPauseMillis");
         assertThat(cluster().path("version").asLong()).isEqualTo(version);
         assertThat(cluster().path("migrations")).isEmpty();
         assertThat(http.get(url(base)).expect(200).json()).isEmpty();
@@ -265,33 +224,21 @@ class MigrateSlotsEndToEndIT {
     @Test
     @Order(2)
     void movesARangeUnderAWriterLosingNothing() throws Exception {
-        List<String> before = keysIn(REDIS.get(0), 0, 255);
-        assertThat(before).isNotEmpty();
         String id;
-        try (Writer w = new Writer()) {
+        try (DataModel.Writer w = MODEL.writer("127.0.0.1", proxyPort, 2)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.get() > 500);
-            id = startMove(Map.of("from", 0, "to", 255, "target", "g2"));
+            id = startMove(Map.of("from", 0, "to", 127, "target", "g2"));
             awaitJob(id, "SUCCEEDED");
             long at = w.acked.get();
             await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.get() > at + 500);
             w.close();
-            System.out.printf("migrate-slots e2e: %d writes acknowledged, %d failed during the job%n", w.acked.get(),
-                    w.failed.get());
+            System.out.printf("migrate-slots e2e (move): %s%n", w);
         }
         assertModelHolds();
-        assertThat(keysIn(REDIS.get(0), 0, 255)).as("keys of the range left on the source").isEmpty();
-        assertThat(keysIn(REDIS.get(2), 0, 255)).as("keys of the range on the target").hasSizeGreaterThanOrEqualTo(before.size());
-        JsonNode c = cluster();
-        assertThat(c.path("migrations")).isEmpty();
-        assertThat(c.path("slots").get(0).path("group").asText()).isEqualTo("g2");
-        assertThat(c.path("slots").get(0).path("to").asInt()).isEqualTo(255);
+        assertMoved(REDIS.get(0), REDIS.get(2), 0, 127, "g2");
         String events = http.get(url("/v1/clusters/" + CLUSTER + "/events?limit=1000")).expect(200).json().toString();
         assertThat(events).contains("+migration-start").contains("+migration-cutover").contains("+migration-done");
-        JsonNode j = job(id);
-        assertThat(j.at("/job/message").asText()).contains("keys");
-        try (Jedis source = REDIS.get(0).jedis()) {
-            assertThat(source.configGet("min-replicas-to-write").get("min-replicas-to-write")).as("fence lifted").isEqualTo("0");
-        }
+        assertThat(job(id).at("/job/message").asText()).contains("keys");
     }
 
     @Test
@@ -299,26 +246,24 @@ class MigrateSlotsEndToEndIT {
     void aCancelBeforeTheCommitRollsBackExactly() throws Exception {
         Map<String, String> sourceBefore = new HashMap<>();
         try (Jedis s = REDIS.get(0).jedis()) {
-            for (String k : keysIn(REDIS.get(0), 256, 511)) {
-                sourceBefore.put(k, s.get(k));
+            for (String k : keysIn(REDIS.get(0), 128, 255)) {
+                sourceBefore.put(k, java.util.HexFormat.of().formatHex(s.dump(k)));
             }
         }
         JsonNode slotsBefore = cluster().path("slots");
-        // one key per SCAN step: the copy takes long enough to cancel it midway
-        String id = startMove(Map.of("from", 256, "to", 511, "target", "g2", "keysPerBatch", 1));
-        await().atMost(Duration.ofSeconds(60)).until(() -> job(id).at("/progress/step").asText().equals("copy")
-                && !keysIn(REDIS.get(2), 256, 511).isEmpty());
+        String id = startMove(Map.of("from", 128, "to", 255, "target", "g2", "maxKeysPerSecond", SLOW));
+        awaitCopying(id, REDIS.get(2), 128, 255);
         http.post(url("/v1/jobs/" + id + "/cancel"), Map.of()).expect(200);
         awaitJob(id, "CANCELLED");
-        assertThat(keysIn(REDIS.get(2), 256, 511)).as("the target holds none of the range").isEmpty();
+        assertThat(keysIn(REDIS.get(2), 128, 255)).as("the target holds none of the range").isEmpty();
         Map<String, String> sourceAfter = new HashMap<>();
         try (Jedis s = REDIS.get(0).jedis()) {
-            for (String k : keysIn(REDIS.get(0), 256, 511)) {
-                sourceAfter.put(k, s.get(k));
+            for (String k : keysIn(REDIS.get(0), 128, 255)) {
+                sourceAfter.put(k, java.util.HexFormat.of().formatHex(s.dump(k)));
             }
             assertThat(s.configGet("min-replicas-to-write").get("min-replicas-to-write")).isEqualTo("0");
         }
-        assertThat(sourceAfter).isEqualTo(sourceBefore);
+        assertThat(sourceAfter).as("the source unchanged").isEqualTo(sourceBefore);
         assertThat(cluster().path("slots")).isEqualTo(slotsBefore);
         assertThat(cluster().path("migrations")).isEmpty();
         assertModelHolds();
@@ -327,46 +272,204 @@ class MigrateSlotsEndToEndIT {
     @Test
     @Order(4)
     void aMoveSurvivesTheDeathOfEveryCfgserverPeerDuringTheCopy() throws Exception {
-        List<String> before = keysIn(REDIS.get(2), 512, 767);
         String id;
-        try (Writer w = new Writer()) {
-            id = startMove(Map.of("from", 512, "to", 767, "target", "g1", "keysPerBatch", 1));
-            await().atMost(Duration.ofSeconds(60)).until(() -> job(id).at("/progress/step").asText().equals("copy")
-                    && !keysIn(REDIS.get(0), 512, 767).isEmpty());
+        try (DataModel.Writer w = MODEL.writer("127.0.0.1", proxyPort, 4)) {
+            id = startMove(Map.of("from", 128, "to", 255, "target", "g2", "maxKeysPerSecond", SLOW));
+            awaitCopying(id, REDIS.get(2), 128, 255);
+            // while it runs: its slots are taken, and its copy reports counts, rate and an estimate
+            assertRefused("/v1/clusters/" + CLUSTER + "/jobs", Map.of("from", 200, "to", 300, "target", "g2"), 409,
+                    "overlap");
+            assertThat(cluster().path("migrations").get(0).path("state").asText()).isEqualTo("COPYING");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                JsonNode copy = job(id).at("/activities/0/heartbeat");
+                assertThat(copy.path("phase").asText()).isEqualTo("bulk-copy");
+                assertThat(copy.path("keysCopied").asLong()).isPositive();
+                assertThat(copy.path("keysEstimate").asLong()).isGreaterThan(copy.path("keysCopied").asLong());
+                assertThat(copy.path("keysPerSecond").asLong()).isBetween(1L, SLOW * 2L);
+                assertThat(copy.path("etaSeconds").asLong()).isPositive();
+            });
             service.peers().forEach(ServiceProcess::kill9);
             long acked = w.acked.get();
             await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.get() > acked + 100); // the proxy keeps serving
-            service.peers().forEach(ServiceProcess::start);
-            service.peers().forEach(p -> p.waitReady(ServiceCluster.READY_TIMEOUT));
-            service.waitForLeader(ServiceCluster.LEADER_TIMEOUT);
+            restartPeers();
             awaitJob(id, "SUCCEEDED");
             long at = w.acked.get();
             await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.get() > at + 200);
+            w.close();
+            System.out.printf("migrate-slots e2e (kill -9 during the copy): %s%n", w);
         }
         assertModelHolds();
-        assertThat(keysIn(REDIS.get(2), 512, 767)).as("keys of the range left on the source").isEmpty();
-        assertThat(keysIn(REDIS.get(0), 512, 767)).hasSizeGreaterThanOrEqualTo(before.size());
-        assertThat(cluster().path("migrations")).isEmpty();
+        assertMoved(REDIS.get(0), REDIS.get(2), 128, 255, "g2");
+    }
+
+    static void restartPeers() {
+        service.peers().forEach(ServiceProcess::start);
+        service.peers().forEach(p -> p.waitReady(ServiceCluster.READY_TIMEOUT));
+        service.waitForLeader(ServiceCluster.LEADER_TIMEOUT);
     }
 
     @Test
     @Order(5)
+    void aCrashOfEveryPeerBeforeTheCommitLeavesTheSourceFencedAndTheMoveFinishes() throws Exception {
+        crashDuringCutOver(FaultHooks.BEFORE_MIGRATION_COMMIT, 512, 639);
+    }
+
+    @Test
+    @Order(6)
+    void aCrashOfEveryPeerAfterTheCommitLeavesTheSourceFencedAndTheMoveFinishes() throws Exception {
+        crashDuringCutOver(FaultHooks.AFTER_MIGRATION_COMMIT, 640, 767);
+    }
+
+    /**
+     * The peer running the cut-over halts at {@code step} (the source fenced; before or after the
+     * commit), then every other peer is killed and stays down for longer than the pause's 100 ms:
+     * meanwhile the source refuses every write (the fence has no timeout), so no write to a moved slot
+     * is acknowledged by it; after the restart the move finishes.
+     */
+    static void crashDuringCutOver(String step, int from, int to) throws Exception {
+        RedisProcess source = master("g2");
+        RedisProcess target = master("g1");
+        Files.writeString(hooks.resolve("crash-at"), step);
+        try (DataModel.Writer w = MODEL.writer("127.0.0.1", proxyPort, from)) {
+            String id = startMove(Map.of("from", from, "to", to, "target", "g1", "maxPauseMillis", 100));
+            await().atMost(Duration.ofSeconds(60)).until(() -> !Files.exists(hooks.resolve("crash-at"))
+                    && service.peers().stream().anyMatch(p -> !p.isRunning()));
+            service.peers().forEach(ServiceProcess::kill9);
+            Thread.sleep(1000);
+            try (Jedis s = source.jedis()) {
+                assertThat(s.configGet("min-replicas-to-write").get("min-replicas-to-write")).as("the fence holds")
+                        .isEqualTo("1000000");
+                assertThatThrownBy(() -> s.set("fence-probe", "x")).hasMessageContaining("NOREPLICAS");
+            }
+            long refused = w.refused.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.refused.get() > refused); // writes to g2 are refused
+            restartPeers();
+            awaitJob(id, "SUCCEEDED");
+            long at = w.acked.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.get() > at + 200);
+            w.close();
+            System.out.printf("migrate-slots e2e (crash at %s): %s%n", step, w);
+        }
+        assertModelHolds();
+        assertMoved(source, target, from, to, "g1");
+    }
+
+    @Test
+    @Order(7)
+    void aSwitchoverOfTheSourceDuringTheCopyIsSurvived() throws Exception {
+        RedisProcess before = master("g1");
+        RedisProcess replica = REDIS.get(1);
+        String id;
+        try (DataModel.Writer w = MODEL.writer("127.0.0.1", proxyPort, 7)) {
+            id = startMove(Map.of("from", 256, "to", 383, "target", "g2", "maxKeysPerSecond", SLOW));
+            awaitCopying(id, REDIS.get(2), 256, 383);
+            http.post(url("/v1/clusters/" + CLUSTER + "/groups/g1/switchover"), Map.of("target", replica.address()))
+                    .expect(200);
+            assertThat(master("g1")).isSameAs(replica);
+            awaitJob(id, "SUCCEEDED");
+            long at = w.acked.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.get() > at + 200);
+            w.close();
+            System.out.printf("migrate-slots e2e (switchover of the source): %s%n", w);
+        }
+        assertModelHolds();
+        assertMoved(replica, REDIS.get(2), 256, 383, "g2");
+        assertThat(keysIn(before, 256, 383)).as("the old master, now a replica").isEmpty();
+        assertThat(job(id).at("/job/message").asText()).contains("keys");
+    }
+
+    @Test
+    @Order(8)
+    void aBigHashIsCopiedInChunksAndTheSourceKeepsAnswering() throws Exception {
+        RedisProcess source = master("g1");
+        String big = java.util.stream.IntStream.range(0, 100_000).mapToObj(i -> "big:" + i)
+                .filter(k -> Slots.slot(k) >= 384 && Slots.slot(k) <= 511).findFirst().orElseThrow();
+        int fields = 800_000;
+        String pad = "p".repeat(240);
+        try (Jedis s = source.jedis()) {
+            Pipeline p = s.pipelined();
+            for (int i = 0; i < fields; i += 1000) {
+                Map<String, String> chunk = new HashMap<>();
+                for (int f = i; f < i + 1000; f++) {
+                    chunk.put("f" + f, f + pad);
+                }
+                p.hset(big, chunk);
+                if (i % 50_000 == 0) {
+                    p.sync();
+                }
+            }
+            p.sync();
+            assertThat(s.memoryUsage(big)).as("MEMORY USAGE of the big hash").isGreaterThan(200L << 20);
+            s.configSet("latency-monitor-threshold", "50");
+            s.sendCommand(redis.clients.jedis.Protocol.Command.LATENCY, "RESET");
+            s.configResetStat();
+        }
+        AtomicLong worstPingMicros = new AtomicLong();
+        AtomicBoolean pinging = new AtomicBoolean(true);
+        Thread pinger = new Thread(() -> {
+            try (Jedis s = source.jedis()) {
+                while (pinging.get()) {
+                    long t0 = System.nanoTime();
+                    s.ping();
+                    worstPingMicros.accumulateAndGet((System.nanoTime() - t0) / 1000, Math::max);
+                    Thread.sleep(5);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "source-pinger");
+        pinger.start();
+        try (DataModel.Writer w = MODEL.writer("127.0.0.1", proxyPort, 8)) {
+            String id = startMove(Map.of("from", 384, "to", 511, "target", "g2"));
+            awaitJob(id, "SUCCEEDED");
+            w.close();
+            System.out.printf("migrate-slots e2e (big hash): %s; %s%n", w, job(id).at("/job/message").asText());
+            assertThat(job(id).at("/job/message").asText()).contains("1 big keys copied in chunks");
+        } finally {
+            pinging.set(false);
+            pinger.join(5000);
+        }
+        String latency;
+        String hscans;
+        try (Jedis s = source.jedis()) {
+            latency = String.valueOf(s.sendCommand(redis.clients.jedis.Protocol.Command.LATENCY, "LATEST"));
+            hscans = s.info("commandstats").lines().filter(l -> l.startsWith("cmdstat_hscan:")).findFirst().orElse("");
+            s.configSet("latency-monitor-threshold", "0");
+        }
+        System.out.printf("migrate-slots e2e (big hash): worst PING seen by the client %d us, source %s, LATENCY LATEST %s%n",
+                worstPingMicros.get(), hscans, latency);
+        assertThat(hscans).as("copied in chunks").matches("cmdstat_hscan:calls=\\d{3,},.*");
+        assertThat(latency).as("events of the source's latency monitor (>= 50 ms)").isEqualTo("[]");
+        try (Jedis t = master("g2").jedis()) {
+            assertThat(t.hlen(big)).isEqualTo(fields);
+            for (int f = 0; f < fields; f += 9973) {
+                assertThat(t.hget(big, "f" + f)).isEqualTo(f + pad);
+            }
+            t.unlink(big);
+        }
+        assertModelHolds();
+        assertMoved(source, master("g2"), 384, 511, "g2");
+    }
+
+    @Test
+    @Order(9)
     void aFlushOfTheSourceAbortsTheMoveAndLeavesNothingOnTheTarget() throws Exception {
         JsonNode slotsBefore = cluster().path("slots");
-        String id = startMove(Map.of("from", 768, "to", 1023, "target", "g1", "keysPerBatch", 1));
-        await().atMost(Duration.ofSeconds(60)).until(() -> job(id).at("/progress/step").asText().equals("copy")
-                && !keysIn(REDIS.get(0), 768, 1023).isEmpty());
-        try (Jedis source = REDIS.get(2).jedis()) {
-            source.flushAll();
+        RedisProcess source = master("g2");
+        RedisProcess target = master("g1");
+        String id = startMove(Map.of("from", 768, "to", 1023, "target", "g1", "maxKeysPerSecond", SLOW));
+        awaitCopying(id, target, 768, 1023);
+        try (Jedis s = source.jedis()) {
+            s.flushAll();
         }
-        MODEL.clear(); // the flush destroyed what the model knew of g2
-        INDETERMINATE.clear();
+        MODEL.forget(k -> Slots.slot(k) < 512 || Slots.slot(k) >= 768); // the flush destroyed what the model knew of g2
         awaitJob(id, "FAILED");
         assertThat(job(id).at("/job/message").asText()).contains("FLUSHALL");
-        assertThat(keysIn(REDIS.get(0), 768, 1023)).as("nothing half-done on the target").isEmpty();
+        assertThat(keysIn(target, 768, 1023)).as("nothing half-done on the target").isEmpty();
         assertThat(cluster().path("slots")).isEqualTo(slotsBefore);
         assertThat(cluster().path("migrations")).isEmpty();
         String events = http.get(url("/v1/clusters/" + CLUSTER + "/events?limit=1000")).expect(200).json().toString();
         assertThat(events).contains("-migration-abort-source-changed");
+        assertModelHolds();
     }
 }
