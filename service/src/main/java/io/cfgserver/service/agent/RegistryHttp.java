@@ -113,10 +113,17 @@ final class RegistryHttp {
         }
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> r;
+        // sendAsync + a bounded get: the request timeout alone has been seen not to end a call (an agent in CI
+        // stopped renewing for good right after a restart); this bound holds whatever the client does
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> call = http.sendAsync(b.build(),
+                HttpResponse.BodyHandlers.ofString());
         try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new RegistryUnreachableException(method + " " + uri + ": " + e);
+            r = call.get(timeout.toMillis() + 250, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            call.cancel(true);
+            throw new RegistryUnreachableException(method + " " + uri + ": no answer within " + timeout.toMillis() + " ms");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new RegistryUnreachableException(method + " " + uri + ": " + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryUnreachableException(method + " " + uri + ": interrupted");

@@ -122,6 +122,7 @@ class ProxyAgentIT {
         int i = Integer.parseInt(proxyId.substring(1)) - 1;
         if (i >= 0 && i < AGENTS.size()) {
             b.append("---- agent ").append(proxyId).append('\n').append(AGENTS.get(i).logTail()).append('\n');
+            b.append("---- agent ").append(proxyId).append(" threads\n").append(AGENTS.get(i).mainThreads()).append('\n');
         }
         for (ServiceProcess peer : registry.peers()) {
             b.append("---- peer ").append(peer.peerId()).append('\n')
@@ -226,6 +227,7 @@ class ProxyAgentIT {
         http.post(url("/v1/clusters/" + CLUSTER + "/events"), Map.of("type", "+test-marker", "subject", "x", "message", ""));
         await().atMost(Duration.ofSeconds(30)).until(() -> agent.logTail().contains("+proxy-adopt"));
         awaitAllServe(v);
+        assertThat(agent.nutcracker()).as("the adopted nutcracker\n%s", diagnosis("p3")).isPresent();
         assertThat(agent.nutcracker().orElseThrow().pid()).isEqualTo(pid);
         assertThat(ProcessHandle.allProcesses().filter(h -> h.info().commandLine()
                 .map(c -> c.contains(agent.workDir().resolve("nutcracker.yml").toString()) && !c.contains("watchdog"))

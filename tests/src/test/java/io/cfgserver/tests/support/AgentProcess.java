@@ -123,6 +123,31 @@ public final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** The stacks of the agent's main and agent threads (jstack), for a failure message: where is it stuck? */
+    public String mainThreads() {
+        if (process == null || !process.isAlive()) {
+            return "(not running)";
+        }
+        try {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                    Long.toString(process.pid())).redirectErrorStream(true).start();
+            String dump = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            StringBuilder out = new StringBuilder();
+            for (String thread : dump.split("\n\n")) {
+                if (thread.startsWith("\"main\"") || thread.startsWith("\"agent") || thread.contains("ProxyAgent")) {
+                    out.append(thread).append("\n\n");
+                }
+            }
+            return out.length() == 0 ? dump : out.toString();
+        } catch (IOException e) {
+            return "(jstack failed: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(interrupted)";
+        }
+    }
+
     public String logTail() {
         return ChildProcesses.tail(logFile, 40);
     }
