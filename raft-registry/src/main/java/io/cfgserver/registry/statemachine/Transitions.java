@@ -1,28 +1,23 @@
 package io.cfgserver.registry.statemachine;
 
 import io.cfgserver.registry.command.AddGroup;
-import io.cfgserver.registry.command.BeginFailover;
-import io.cfgserver.registry.command.PromoteReplica;
-import io.cfgserver.registry.command.EndFailover;
-import io.cfgserver.registry.command.RequestSwitchover;
-import io.cfgserver.registry.command.SetReplicaBanned;
-import io.cfgserver.registry.command.ClearStale;
-import io.cfgserver.registry.topology.Failover;
-import io.cfgserver.registry.topology.FailoverRecord;
-import io.cfgserver.registry.topology.FailoverState;
 import io.cfgserver.registry.command.AddProxy;
 import io.cfgserver.registry.command.AddReplica;
 import io.cfgserver.registry.command.AssignSlots;
+import io.cfgserver.registry.command.BeginFailover;
 import io.cfgserver.registry.command.BeginJob;
 import io.cfgserver.registry.command.BeginMigration;
-import io.cfgserver.registry.command.CommitMigration;
-import io.cfgserver.registry.command.EndMigration;
+import io.cfgserver.registry.command.ClearStale;
 import io.cfgserver.registry.command.Command;
 import io.cfgserver.registry.command.CommandRejectedException;
 import io.cfgserver.registry.command.CommandResult;
+import io.cfgserver.registry.command.CommitMigration;
 import io.cfgserver.registry.command.CreateCluster;
 import io.cfgserver.registry.command.DeleteCluster;
+import io.cfgserver.registry.command.EndFailover;
+import io.cfgserver.registry.command.EndMigration;
 import io.cfgserver.registry.command.GroupSpec;
+import io.cfgserver.registry.command.PromoteReplica;
 import io.cfgserver.registry.command.ProxySpec;
 import io.cfgserver.registry.command.RecordEvent;
 import io.cfgserver.registry.command.RejectCode;
@@ -30,8 +25,10 @@ import io.cfgserver.registry.command.RemoveGroup;
 import io.cfgserver.registry.command.RemoveProxy;
 import io.cfgserver.registry.command.RemoveReplica;
 import io.cfgserver.registry.command.RenewLease;
+import io.cfgserver.registry.command.RequestSwitchover;
 import io.cfgserver.registry.command.SetPolicy;
 import io.cfgserver.registry.command.SetProxyListen;
+import io.cfgserver.registry.command.SetReplicaBanned;
 import io.cfgserver.registry.command.UpdateJob;
 import io.cfgserver.registry.topology.Address;
 import io.cfgserver.registry.topology.Cluster;
@@ -39,7 +36,6 @@ import io.cfgserver.registry.topology.Group;
 import io.cfgserver.registry.topology.Instance;
 import io.cfgserver.registry.topology.InvalidTopologyException;
 import io.cfgserver.registry.topology.Job;
-import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.registry.topology.Migration;
 import io.cfgserver.registry.topology.Policy;
 import io.cfgserver.registry.topology.Proxy;
@@ -91,35 +87,35 @@ public final class Transitions {
             } else if (command instanceof RemoveReplica c) {
                 return applyRemoveReplica(state, c);
             } else if (command instanceof AddProxy c) {
-                return applyAddProxy(state, c);
+                return ProxyTransitions.applyAddProxy(state, c);
             } else if (command instanceof RemoveProxy c) {
-                return applyRemoveProxy(state, c);
+                return ProxyTransitions.applyRemoveProxy(state, c);
             } else if (command instanceof SetPolicy c) {
                 return applySetPolicy(state, c);
             } else if (command instanceof AssignSlots c) {
                 return applyAssignSlots(state, c);
             } else if (command instanceof BeginJob c) {
-                return applyBeginJob(state, c);
+                return JobTransitions.applyBeginJob(state, c);
             } else if (command instanceof UpdateJob c) {
-                return applyUpdateJob(state, c);
+                return JobTransitions.applyUpdateJob(state, c);
             } else if (command instanceof RecordEvent c) {
-                return applyRecordEvent(state, c);
+                return JobTransitions.applyRecordEvent(state, c);
             } else if (command instanceof RenewLease c) {
-                return applyRenewLease(state, c);
+                return ProxyTransitions.applyRenewLease(state, c);
             } else if (command instanceof SetProxyListen c) {
-                return applySetProxyListen(state, c);
+                return ProxyTransitions.applySetProxyListen(state, c);
             } else if (command instanceof BeginFailover c) {
-                return applyBeginFailover(state, c);
+                return FailoverTransitions.applyBeginFailover(state, c);
             } else if (command instanceof PromoteReplica c) {
-                return applyPromoteReplica(state, c);
+                return FailoverTransitions.applyPromoteReplica(state, c);
             } else if (command instanceof EndFailover c) {
-                return applyEndFailover(state, c);
+                return FailoverTransitions.applyEndFailover(state, c);
             } else if (command instanceof RequestSwitchover c) {
-                return applyRequestSwitchover(state, c);
+                return FailoverTransitions.applyRequestSwitchover(state, c);
             } else if (command instanceof SetReplicaBanned c) {
-                return applySetReplicaBanned(state, c);
+                return FailoverTransitions.applySetReplicaBanned(state, c);
             } else if (command instanceof ClearStale c) {
-                return applyClearStale(state, c);
+                return FailoverTransitions.applyClearStale(state, c);
             } else if (command instanceof BeginMigration c) {
                 return MigrationTransitions.applyBeginMigration(state, c);
             } else if (command instanceof CommitMigration c) {
@@ -238,182 +234,6 @@ public final class Transitions {
                 "of " + group.logId()), next.version());
     }
 
-    // ---- proxies ----------------------------------------------------------------------------
-
-    static Outcome applyAddProxy(RegistryState s, AddProxy c) {
-        Cluster cluster = cluster(s, c.cluster());
-        if (c.proxy() == null) {
-            throw invalid("proxy is missing: give {\"id\",\"listen\":\"host:port\"}");
-        }
-        Proxy proxy = newProxies(List.of(c.proxy()), addressesInUse(s)).get(0);
-        if (cluster.proxy(proxy.id()).isPresent()) {
-            throw conflict(proxy.logId() + " exists already in " + cluster.logId());
-        }
-        List<Proxy> proxies = new ArrayList<>(cluster.proxies());
-        proxies.add(proxy);
-        Cluster next = cluster.withProxies(proxies).bumpVersion();
-        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "+proxy-added", proxy.logId(),
-                "listen " + proxy.listen()), next.version());
-    }
-
-    static Outcome applyRemoveProxy(RegistryState s, RemoveProxy c) {
-        Cluster cluster = cluster(s, c.cluster());
-        Proxy proxy = cluster.proxy(c.proxy())
-                .orElseThrow(() -> notFound("proxy-[" + c.proxy() + "] is not in " + cluster.logId()));
-        Cluster next = cluster.withProxies(cluster.proxies().stream().filter(p -> p != proxy).toList()).bumpVersion();
-        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "-proxy-removed", proxy.logId(), ""),
-                next.version());
-    }
-
-    static Outcome applySetProxyListen(RegistryState s, SetProxyListen c) {
-        Cluster cluster = cluster(s, c.cluster());
-        Proxy proxy = cluster.proxy(c.proxy())
-                .orElseThrow(() -> notFound("proxy-[" + c.proxy() + "] is not in " + cluster.logId()));
-        Address listen = required(c.listen(), "listen");
-        if (listen.equals(proxy.listen())) {
-            return ok(s, cluster.version());
-        }
-        if (addressesInUse(s).contains(listen)) {
-            throw conflict("listen address " + listen + " is already in use by an instance or proxy");
-        }
-        Cluster next = cluster.mapProxy(proxy.id(),
-                p -> new Proxy(p.id(), listen, p.servedVersion(), p.lastAckMillis(), p.leaseEndMillis())).bumpVersion();
-        return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "+proxy-moved", proxy.logId(),
-                proxy.listen() + " -> " + listen), next.version());
-    }
-
-    // ---- failover --------------------------------------------------------------------------
-
-    static Outcome applyRequestSwitchover(RegistryState s, RequestSwitchover c) {
-        Cluster cluster = cluster(s, c.cluster());
-        Group group = group(cluster, c.group());
-        if (group.failover() != null) {
-            throw conflict(group.logId() + " has a " + (group.failover().planned() ? "switchover" : "failover")
-                    + " in progress (" + group.failover().state() + "): wait for it to end");
-        }
-        if (c.target() != null) {
-            Instance t = group.replica(c.target()).orElseThrow(() -> group.master().address().equals(c.target())
-                    ? conflict(c.target().logId() + " is already the master of " + group.logId())
-                    : notFound(c.target().logId() + " is not a replica of " + group.logId()));
-            if (!t.promotable()) {
-                throw conflict(t.address().logId() + " cannot be promoted (banned " + t.banned() + ", stale " + t.stale()
-                        + ", priority " + t.priority() + ")");
-            }
-        } else if (group.replicas().stream().noneMatch(Instance::promotable)) {
-            throw conflict(group.logId() + " has no replica that can be promoted (all banned, stale or priority 0)");
-        }
-        Failover f = new Failover(group.epoch() + 1, group.master().address(), c.target(),
-                FailoverState.SWITCHOVER_REQUESTED, true, "switchover requested", c.atMillis(), c.atMillis());
-        return ok(s.withCluster(cluster.mapGroup(group.id(), g -> g.withFailover(f)))
-                .withEvent(cluster.name(), c.atMillis(), "+switchover-requested", group.logId(),
-                        c.target() == null ? "to the best replica" : "to " + c.target()), cluster.version());
-    }
-
-    static Outcome applyBeginFailover(RegistryState s, BeginFailover c) {
-        Cluster cluster = cluster(s, c.cluster());
-        Group group = group(cluster, c.group());
-        Failover current = group.failover();
-        if (current != null && current.state() != FailoverState.SWITCHOVER_REQUESTED) {
-            throw conflict(group.logId() + " already has a failover in progress (epoch " + current.epoch() + ")");
-        }
-        if (c.epoch() != group.epoch() + 1) {
-            throw conflict("epoch " + c.epoch() + " is not the next epoch of " + group.logId() + " (" + (group.epoch() + 1) + ")");
-        }
-        Address candidate = required(c.candidate(), "candidate");
-        Instance r = group.replica(candidate).orElseThrow(
-                () -> notFound(candidate.logId() + " is not a replica of " + group.logId()));
-        if (!r.promotable()) {
-            throw conflict(candidate.logId() + " cannot be promoted (banned " + r.banned() + ", stale " + r.stale()
-                    + ", priority " + r.priority() + ")");
-        }
-        boolean planned = current != null && current.planned();
-        Failover f = new Failover(c.epoch(), group.master().address(), candidate, FailoverState.PROMOTING, planned,
-                nullToEmpty(c.reason()), current != null ? current.startedMillis() : c.atMillis(), c.atMillis());
-        return ok(s.withCluster(cluster.mapGroup(group.id(), g -> g.withFailover(f)))
-                .withEvent(cluster.name(), c.atMillis(), planned ? "+switchover-start" : "+failover-start", group.logId(),
-                        "epoch " + c.epoch() + " " + group.master().address() + " -> " + candidate
-                                + (f.reason().isEmpty() ? "" : " (" + f.reason() + ")")), cluster.version());
-    }
-
-    static Outcome applyPromoteReplica(RegistryState s, PromoteReplica c) {
-        Cluster cluster = cluster(s, c.cluster());
-        Group group = group(cluster, c.group());
-        Failover f = group.failover();
-        if (f == null || f.epoch() != c.epoch()) {
-            throw conflict("no failover at epoch " + c.epoch() + " in " + group.logId());
-        }
-        if (f.state() == FailoverState.REPOINTING) {
-            return ok(s, cluster.version());
-        }
-        if (f.state() != FailoverState.PROMOTING) {
-            throw conflict(group.logId() + " failover is " + f.state() + ", not PROMOTING");
-        }
-        Cluster next = cluster.mapGroup(group.id(), g -> g.promote(f.candidate(), f.epoch())
-                .withFailover(f.to(FailoverState.REPOINTING, c.atMillis()))).bumpVersion();
-        return ok(s.withCluster(next)
-                .withEvent(cluster.name(), c.atMillis(), "+promoted", f.candidate().logId(), "master of " + group.logId())
-                .withEvent(cluster.name(), c.atMillis(), "+switch-master", group.logId(),
-                f.oldMaster() + " -> " + f.candidate() + " epoch " + f.epoch() + " version " + next.version()),
-                next.version());
-    }
-
-    static Outcome applyEndFailover(RegistryState s, EndFailover c) {
-        Cluster cluster = cluster(s, c.cluster());
-        Group group = group(cluster, c.group());
-        Failover f = group.failover();
-        if (f == null) {
-            return ok(s, cluster.version());
-        }
-        if (f.epoch() != c.epoch()) {
-            throw conflict("the failover in progress in " + group.logId() + " is at epoch " + f.epoch() + ", not " + c.epoch());
-        }
-        if (c.aborted() && !f.state().abortable()) {
-            throw conflict("cannot abort the failover of " + group.logId() + ": the new master is committed");
-        }
-        if (!c.aborted() && f.state() != FailoverState.REPOINTING) {
-            throw conflict("the failover of " + group.logId() + " cannot end as done before the new master is committed");
-        }
-        String outcome = nullToEmpty(c.outcome()).isEmpty() ? (c.aborted() ? "aborted" : "done") : c.outcome();
-        FailoverRecord record = new FailoverRecord(f.epoch(), f.oldMaster(), f.candidate(), f.planned(), f.reason(),
-                outcome, f.startedMillis(), c.atMillis());
-        String kind = f.planned() ? "switchover" : "failover";
-        String type = c.aborted() ? "-" + kind + "-abort-" + outcome.replaceAll("[^a-z0-9-]", "-") : "+" + kind + "-end";
-        return ok(s.withCluster(cluster.mapGroup(group.id(), g -> g.endFailover(record)))
-                .withEvent(cluster.name(), c.atMillis(), type, group.logId(), "epoch " + f.epoch() + " " + outcome),
-                cluster.version());
-    }
-
-    static Outcome applySetReplicaBanned(RegistryState s, SetReplicaBanned c) {
-        Cluster cluster = cluster(s, c.cluster());
-        Group group = group(cluster, c.group());
-        Address address = required(c.address(), "address");
-        Instance r = group.replica(address).orElseThrow(
-                () -> notFound(address.logId() + " is not a replica of " + group.logId()));
-        if (r.banned() == c.banned()) {
-            return ok(s, cluster.version());
-        }
-        if (!c.banned() && r.stale()) {
-            throw conflict(address.logId() + " is a former master that has not been demoted yet: it stays banned");
-        }
-        return ok(s.withCluster(cluster.mapGroup(group.id(), g -> g.mapReplica(address, i -> i.withBanned(c.banned()))))
-                .withEvent(cluster.name(), c.atMillis(), c.banned() ? "+ban" : "-ban", address.logId(),
-                        nullToEmpty(c.reason())), cluster.version());
-    }
-
-    static Outcome applyClearStale(RegistryState s, ClearStale c) {
-        Cluster cluster = cluster(s, c.cluster());
-        Group group = group(cluster, c.group());
-        Address address = required(c.address(), "address");
-        Instance r = group.replica(address).orElseThrow(
-                () -> notFound(address.logId() + " is not a replica of " + group.logId()));
-        if (!r.stale()) {
-            return ok(s, cluster.version());
-        }
-        return ok(s.withCluster(cluster.mapGroup(group.id(), g -> g.mapReplica(address, i -> i.withStale(false))))
-                .withEvent(cluster.name(), c.atMillis(), "+demoted", address.logId(),
-                        "replicates " + group.master().address()), cluster.version());
-    }
-
     // ---- policy and slots -------------------------------------------------------------------
 
     static Outcome applySetPolicy(RegistryState s, SetPolicy c) {
@@ -450,92 +270,6 @@ public final class Transitions {
                 map.runs().size() + " runs, version " + next.version()), next.version());
     }
 
-    // ---- jobs and events --------------------------------------------------------------------
-
-    static Outcome applyBeginJob(RegistryState s, BeginJob c) {
-        Cluster cluster = cluster(s, c.cluster());
-        if (c.job() == null || !JOB_ID.matcher(c.job()).matches()) {
-            throw invalid("job id '" + c.job() + "' must be 1-80 letters, digits, '.', '_' or '-'");
-        }
-        if (c.jobType() == null || !JOB_TYPE.matcher(c.jobType()).matches()) {
-            throw invalid("job type '" + c.jobType() + "' must be lowercase letters, digits and '-'");
-        }
-        if (s.jobs().containsKey(c.job())) {
-            throw conflict("job-[" + c.job() + "] exists already");
-        }
-        if (c.changesTopology()) {
-            for (Job other : s.jobsOf(cluster.name())) {
-                if (!other.state().terminal() && other.changesTopology()) {
-                    throw conflict(other.logId() + " (" + other.type() + ") is still " + other.state() + " on "
-                            + cluster.logId() + ": one topology-changing job per cluster at a time; wait for it or cancel it");
-                }
-            }
-        }
-        Job job = new Job(c.job(), cluster.name(), c.jobType(), c.workflowId(), c.params(), c.changesTopology(),
-                JobState.RUNNING, "",
-                c.atMillis(), c.atMillis());
-        return ok(s.withJob(job).withEvent(cluster.name(), c.atMillis(), "+job-start", job.logId(), job.type()),
-                cluster.version());
-    }
-
-    static Outcome applyUpdateJob(RegistryState s, UpdateJob c) {
-        Job job = s.job(c.job()).orElseThrow(() -> notFound("job-[" + c.job() + "] does not exist"));
-        JobState state = required(c.state(), "state");
-        if (job.state().terminal()) {
-            if (job.state() == state) {
-                return ok(s, versionOf(s, job.cluster()));
-            }
-            throw conflict(job.logId() + " has finished as " + job.state() + " and cannot become " + state);
-        }
-        Job next = job.with(state, c.message() == null ? "" : c.message(), c.atMillis());
-        RegistryState s2 = s.withJob(next);
-        if (state != job.state()) {
-            s2 = s2.withEvent(job.cluster(), c.atMillis(), jobEventType(state), job.logId(),
-                    job.type() + (next.message().isEmpty() ? "" : ": " + next.message()));
-        }
-        return ok(s2, versionOf(s, job.cluster()));
-    }
-
-    static Outcome applyRecordEvent(RegistryState s, RecordEvent c) {
-        Cluster cluster = cluster(s, c.cluster());
-        if (c.eventType() == null || !EVENT_TYPE.matcher(c.eventType()).matches()) {
-            throw invalid("event type '" + c.eventType() + "' must look like +name or -name");
-        }
-        return ok(s.withEvent(cluster.name(), c.atMillis(), c.eventType(), nullToEmpty(c.subject()),
-                nullToEmpty(c.message())), cluster.version());
-    }
-
-    static Outcome applyRenewLease(RegistryState s, RenewLease c) {
-        Cluster cluster = cluster(s, c.cluster());
-        Proxy proxy = cluster.proxy(c.proxy())
-                .orElseThrow(() -> notFound("proxy-[" + c.proxy() + "] is not in " + cluster.logId()));
-        if (c.servedVersion() < 0 || c.servedVersion() > cluster.version()) {
-            throw invalid(proxy.logId() + " cannot serve version " + c.servedVersion() + ": " + cluster.logId()
-                    + " is at version " + cluster.version());
-        }
-        if (c.leaseEndMillis() < c.atMillis()) {
-            throw invalid("lease end " + c.leaseEndMillis() + " is before the renewal time " + c.atMillis());
-        }
-        Proxy next = new Proxy(proxy.id(), proxy.listen(), c.servedVersion(),
-                c.servedVersion() != proxy.servedVersion() ? c.atMillis() : proxy.lastAckMillis(),
-                Math.max(proxy.leaseEndMillis(), c.leaseEndMillis()));
-        RegistryState s2 = s.withCluster(cluster.mapProxy(proxy.id(), p -> next));
-        if (c.servedVersion() != proxy.servedVersion()) {
-            s2 = s2.withEvent(cluster.name(), c.atMillis(), "+proxy-ack", proxy.logId(), "version " + c.servedVersion());
-        }
-        return ok(s2, cluster.version());
-    }
-
-    private static String jobEventType(JobState state) {
-        return switch (state) {
-            case RUNNING -> "+job-resume";
-            case PAUSED -> "+job-pause";
-            case SUCCEEDED -> "+job-done";
-            case FAILED -> "-job-failed";
-            case CANCELLED -> "-job-cancelled";
-        };
-    }
-
     // ---- helpers ----------------------------------------------------------------------------
 
     private static Group newGroup(GroupSpec g, Set<Address> taken) {
@@ -565,7 +299,7 @@ public final class Transitions {
         return new Group(g.id(), 0, Instance.of(g.master()), replicas);
     }
 
-    private static List<Proxy> newProxies(List<ProxySpec> specs, Set<Address> taken) {
+    static List<Proxy> newProxies(List<ProxySpec> specs, Set<Address> taken) {
         List<Proxy> proxies = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (ProxySpec p : specs) {
@@ -586,7 +320,7 @@ public final class Transitions {
         return proxies;
     }
 
-    private static Set<Address> addressesInUse(RegistryState s) {
+    static Set<Address> addressesInUse(RegistryState s) {
         Set<Address> used = new HashSet<>();
         for (Cluster c : s.clusters().values()) {
             c.instances().forEach(i -> used.add(i.address()));
@@ -606,10 +340,6 @@ public final class Transitions {
         return c.group(id).orElseThrow(() -> notFound("group-[" + id + "] is not in " + c.logId()));
     }
 
-    private static long versionOf(RegistryState s, String cluster) {
-        return s.cluster(cluster).map(Cluster::version).orElse(0L);
-    }
-
     private static void requireName(String name) {
         if (name == null || !CLUSTER_NAME.matcher(name).matches()) {
             throw invalid("cluster name '" + name + "' must be 1-63 lowercase letters, digits, '_' or '-', starting with a letter or digit");
@@ -627,7 +357,7 @@ public final class Transitions {
         return s == null || s.isBlank() ? null : s;
     }
 
-    private static String nullToEmpty(String s) {
+    static String nullToEmpty(String s) {
         return s == null ? "" : s;
     }
 
