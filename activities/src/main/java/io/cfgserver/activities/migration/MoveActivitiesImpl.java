@@ -86,7 +86,9 @@ public class MoveActivitiesImpl implements MoveActivities {
                 copyDirty(capture, copier, spec, meter);
                 check(capture, spec);
                 heartbeat(meter.progress("catch-up", capture, copier, cursor, false));
-                if (capture.dirtyCount() <= spec.keysPerBatch() || rounds >= MAX_ROUNDS) {
+                // small enough to copy within half the pause, at the rate this attempt has copied so far
+                long fitsInPause = Math.max(100, meter.keysPerSecond() * spec.maxPauseMillis() / 2000);
+                if (capture.dirtyCount() <= fitsInPause || rounds >= MAX_ROUNDS) {
                     break;
                 }
             }
@@ -191,6 +193,10 @@ public class MoveActivitiesImpl implements MoveActivities {
                 return 0;
             }
             return Math.max(0, keys * 1_000_000_000L / maxKeysPerSecond - (System.nanoTime() - startNanos));
+        }
+
+        long keysPerSecond() {
+            return Math.round(keys / Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9));
         }
 
         CopyProgress progress(String phase, ChangeCapture capture, SlotCopier copier, String cursor, boolean bulk) {

@@ -25,6 +25,24 @@ public interface MoveRegistryActivities {
     @ActivityMethod
     void awaitProxies(String cluster, long version, long stampedAtMillis);
 
+    /**
+     * The cut-over after the hold, in one activity (each Temporal round trip between its steps kept the
+     * source's other slots refused longer): {@link #commit}, {@link #awaitProxies}, then the source's
+     * fence lifted (its {@code min-replicas-*} back to {@code saved}, {@code CLIENT UNPAUSE}). Every
+     * step is idempotent, so a retried attempt repeats them. Returns the new version.
+     */
+    @ActivityMethod
+    long cutOver(String cluster, String job, long sourceEpoch, long targetEpoch, long stampedAtMillis,
+            String sourceMaster, io.cfgserver.activities.migration.SourceFence.Saved saved);
+
+    /**
+     * {@code EndMigration(aborted)}: true when the move is aborted (or was never recorded), false when
+     * it has committed — then it can only go forward. A rollback asks this first, so the registry
+     * decides, once, on which side of the commit a move whose last reply was lost stands.
+     */
+    @ActivityMethod
+    boolean abort(String cluster, String job, String outcome, String message);
+
     /** {@code EndMigration}. */
     @ActivityMethod
     void end(String cluster, String job, boolean aborted, String outcome, String message);

@@ -34,6 +34,7 @@ public class MoveRegistryActivitiesImpl implements MoveRegistryActivities {
     private final RegistryActivitiesImpl commands;
     private final Clock clock;
     private final FaultHooks hooks;
+    private final io.cfgserver.activities.migration.SourceFence fence = new io.cfgserver.activities.migration.SourceFence(5000);
 
     public MoveRegistryActivitiesImpl(RegistryClient registry) {
         this(registry, FaultHooks.fromSystemProperties());
@@ -108,6 +109,34 @@ public class MoveRegistryActivitiesImpl implements MoveRegistryActivities {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the proxies", e);
+        }
+    }
+
+    @Override
+    public long cutOver(String cluster, String job, long sourceEpoch, long targetEpoch, long stampedAtMillis,
+            String sourceMaster, io.cfgserver.activities.migration.SourceFence.Saved saved) {
+        long version = commit(cluster, job, sourceEpoch, targetEpoch);
+        awaitProxies(cluster, version, stampedAtMillis);
+        fence.lift(io.cfgserver.registry.topology.Address.parse(sourceMaster), saved);
+        return version;
+    }
+
+    @Override
+    public boolean abort(String cluster, String job, String outcome, String message) {
+        Migration m = cluster(cluster).migration(job).orElse(null);
+        if (m != null && !m.state().abortable()) {
+            return false;
+        }
+        try {
+            commands.submit(new EndMigration(cluster, job, true, outcome, message, clock.millis()));
+            return true;
+        } catch (ApplicationFailure f) {
+            // committed between the read and the submit: the registry refused the abort
+            Migration now = cluster(cluster).migration(job).orElse(null);
+            if (now != null && !now.state().abortable()) {
+                return false;
+            }
+            throw f;
         }
     }
 

@@ -12,7 +12,7 @@ import io.cfgserver.registry.topology.Slots;
  */
 public record MigrateSlotsRequest(String jobId, String cluster, int from, int to, String target, int keysPerBatch,
         long maxPauseMillis, long maxKeysPerSecond, long bigKeyBytes) {
-    public static final int DEFAULT_KEYS_PER_BATCH = 1000;
+    public static final int DEFAULT_KEYS_PER_BATCH = 5000;
     public static final long DEFAULT_MAX_PAUSE_MILLIS = 200;
     public static final long DEFAULT_BIG_KEY_BYTES = 8L << 20;
 

@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
     private static final Logger log = Workflow.getLogger(MigrateSlotsWorkflowImpl.class);
     private static final int MAX_ATTEMPTS = 10;
-    private static final List<String> STEPS = List.of("begin", "copy", "commit", "proxies", "lift", "cleanup", "finish");
+    private static final List<String> STEPS = List.of("begin", "copy", "cut-over", "cleanup", "finish");
 
     private final RegistryActivities registry = Workflow.newActivityStub(RegistryActivities.class, ActivityProfiles.registry());
     private final MoveRegistryActivities moves = Workflow.newActivityStub(MoveRegistryActivities.class,
@@ -41,6 +41,8 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
     private MovePlan plan;
     private Held held;
     private long startedAt;
+    /** When the hold was reported (the pending stamp was written just before the pause). */
+    private long stampedAt;
 
     @Override
     public MigrateSlotsResult run(MigrateSlotsRequest req) {
@@ -61,23 +63,40 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
                 if (held == null) {
                     continue;
                 }
-                long stampedAt = Workflow.currentTimeMillis();
-                enter("commit", held.keysCopied() + " keys copied; source held for the commit");
-                Long version = commitOrRetry(attempt);
+                stampedAt = Workflow.currentTimeMillis();
+                enter("cut-over", held.keysCopied() + " keys copied; source held: commit, every proxy on the new"
+                        + " version, lift");
+                Long version = cutOverOrRetry(attempt);
                 if (version == null) {
                     continue;
                 }
-                return forward(version, stampedAt, attempt);
+                return forward(version, attempt);
             }
         } catch (TemporalFailure f) {
-            if (!committed && (f instanceof CanceledFailure || CancellationScope.current().isCancelRequested())) {
-                throw rollback("cancelled", "cancelled by the operator", JobState.CANCELLED);
-            }
             if (committed) {
                 throw failed(f);
             }
-            throw rollback(abortReason(f), reason(f), JobState.FAILED);
+            boolean cancelled = f instanceof CanceledFailure || CancellationScope.current().isCancelRequested();
+            String outcome = cancelled ? "cancelled" : abortReason(f);
+            String why = cancelled ? "cancelled by the operator" : reason(f);
+            if (plan != null && held != null && !abortRecorded(outcome, why)) {
+                // the cut-over committed though its reply never came: the move can only finish
+                log.info("job-[{}] the registry has the move committed: finishing it instead of rolling back", req.jobId());
+                committed = true;
+                long[] version = new long[1];
+                Workflow.newDetachedCancellationScope(() -> version[0] = cutOver()).run();
+                return forward(version[0], 0);
+            }
+            throw rollback(outcome, why, cancelled ? JobState.CANCELLED : JobState.FAILED);
         }
+    }
+
+    /** {@code abort} in the registry, which decides whether the move is still before its commit. */
+    private boolean abortRecorded(String outcome, String why) {
+        boolean[] aborted = {true};
+        Workflow.newDetachedCancellationScope(() -> aborted[0] = moves.abort(request.cluster(), request.jobId(), outcome, why))
+                .run();
+        return aborted[0];
     }
 
     /**
@@ -105,34 +124,46 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
         }
     }
 
-    /** The commit; null when a group failed over since the copy began (the fence is lifted, copy again). */
-    private Long commitOrRetry(int attempt) {
-        try {
-            Long v = moves.commit(request.cluster(), request.jobId(), plan.sourceEpoch(), plan.targetEpoch());
-            committed = true;
-            return v;
-        } catch (ActivityFailure f) {
-            if (f.getCause() instanceof ApplicationFailure a && MoveRegistryActivities.FAILURE_EPOCHS.equals(a.getType())
-                    && attempt < MAX_ATTEMPTS) {
-                log.info("job-[{}] {}: copying again", request.jobId(), a.getOriginalMessage());
-                command.lift(plan.sourceMaster(), held.saved());
-                held = null;
-                return null;
+    /**
+     * The cut-over, not cancellable once begun (a cancel meanwhile is ignored if it commits); null when a
+     * group failed over since the copy began (nothing committed: the fence is lifted, copy again).
+     */
+    private Long cutOverOrRetry(int attempt) {
+        Long[] version = new Long[1];
+        ActivityFailure[] failure = new ActivityFailure[1];
+        Workflow.newDetachedCancellationScope(() -> {
+            try {
+                version[0] = cutOver();
+                committed = true;
+            } catch (ActivityFailure f) {
+                failure[0] = f;
             }
-            throw f;
+        }).run();
+        if (failure[0] == null) {
+            return version[0];
         }
+        ActivityFailure f = failure[0];
+        if (f.getCause() instanceof ApplicationFailure a && MoveRegistryActivities.FAILURE_EPOCHS.equals(a.getType())
+                && attempt < MAX_ATTEMPTS) {
+            log.info("job-[{}] {}: copying again", request.jobId(), a.getOriginalMessage());
+            command.lift(plan.sourceMaster(), held.saved());
+            held = null;
+            return null;
+        }
+        throw f;
+    }
+
+    private long cutOver() {
+        return moves.cutOver(request.cluster(), request.jobId(), plan.sourceEpoch(), plan.targetEpoch(), stampedAt,
+                plan.sourceMaster(), held.saved());
     }
 
     /** After the commit point: only forward, not cancellable. */
-    private MigrateSlotsResult forward(long version, long stampedAt, int attempts) {
+    private MigrateSlotsResult forward(long version, int attempts) {
         MigrateSlotsResult[] result = new MigrateSlotsResult[1];
         Workflow.newDetachedCancellationScope(() -> {
-            enter("proxies", "waiting until every proxy serves version " + version);
-            moves.awaitProxies(request.cluster(), version, stampedAt);
-            long proxiesMillis = Workflow.currentTimeMillis() - stampedAt;
-            enter("lift", "lifting the fence on " + plan.sourceMaster());
-            command.lift(plan.sourceMaster(), held.saved());
-            long heldMillis = held.pausedMillis() + (Workflow.currentTimeMillis() - stampedAt);
+            long cutOverMillis = Workflow.currentTimeMillis() - stampedAt;
+            long heldMillis = held.pausedMillis() + cutOverMillis;
             enter("cleanup", "deleting the moved keys from " + plan.sourceMaster());
             long cleanupStart = Workflow.currentTimeMillis();
             long deleted = delete.deleteRange(plan.sourceMaster(), request.from(), request.to(), request.maxKeysPerSecond());
@@ -148,12 +179,15 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
             detail = summary;
             result[0] = new MigrateSlotsResult(request.jobId(), request.cluster(), request.from(), request.to(), plan.source(),
                     plan.target(), held.keysCopied(), held.bytesCopied(), held.pausedMillis(), version, deleted, attempts,
-                    held.phases(), heldMillis, proxiesMillis, cleanupMillis, Workflow.currentTimeMillis() - startedAt);
+                    held.phases(), heldMillis, cutOverMillis, cleanupMillis, Workflow.currentTimeMillis() - startedAt);
         }).run();
         return result[0];
     }
 
-    /** Before the commit: lift any hold, delete the range from the target, end the move, record the job. */
+    /**
+     * Before the commit (the registry has the move aborted, or it is aborted here when no hold was
+     * reached): lift any hold, delete the range from the target, record the job.
+     */
     private TemporalFailure rollback(String outcome, String why, JobState end) {
         state = end;
         detail = outcome + " at step " + step + ": " + why;
@@ -167,8 +201,10 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
                     } catch (ActivityFailure e) {
                         log.warn("job-[{}] could not lift a fence on {}: {}", request.jobId(), plan.sourceMaster(), reason(e));
                     }
+                    if (held == null) {
+                        moves.abort(request.cluster(), request.jobId(), outcome, why); // no hold: no commit
+                    }
                     delete.deleteRange(plan.targetMaster(), request.from(), request.to(), 0);
-                    moves.end(request.cluster(), request.jobId(), true, outcome, why);
                 }
                 registry.finishJob(request.cluster(), request.jobId(), end, detail);
             } catch (ActivityFailure e) {
