@@ -38,6 +38,8 @@ public final class SlotCopier implements AutoCloseable {
 
     /** Elements per chunk of a big key: one HSCAN/SSCAN/ZSCAN/LRANGE call on the source. */
     static final int CHUNK_ELEMENTS = 1000;
+    /** About how many bytes of values one DUMP/RESTORE pipeline carries (by MEMORY USAGE). */
+    static final long PIPELINE_BYTES = 1 << 20;
     /** Bytes per chunk of a big string (GETRANGE). */
     static final int CHUNK_BYTES = 1 << 20;
 
@@ -103,23 +105,35 @@ public final class SlotCopier implements AutoCloseable {
         if (keys.isEmpty()) {
             return 0;
         }
-        List<byte[]> small = keys;
-        List<byte[]> big = List.of();
-        if (bigKeyBytes != Long.MAX_VALUE) {
-            Pipeline sizes = source.pipelined();
-            List<Response<Long>> usage = new ArrayList<>(keys.size());
-            for (byte[] k : keys) {
-                usage.add(sizes.memoryUsage(k));
+        if (bigKeyBytes == Long.MAX_VALUE) {
+            return copySmall(keys);
+        }
+        Pipeline sizes = source.pipelined();
+        List<Response<Long>> usage = new ArrayList<>(keys.size());
+        for (byte[] k : keys) {
+            usage.add(sizes.memoryUsage(k));
+        }
+        sizes.sync();
+        List<byte[]> small = new ArrayList<>(keys.size());
+        List<byte[]> big = new ArrayList<>();
+        long bytes = 0;
+        long pending = 0;
+        for (int i = 0; i < keys.size(); i++) {
+            Long u = usage.get(i).get();
+            if (u != null && u >= bigKeyBytes) {
+                big.add(keys.get(i));
+                continue;
             }
-            sizes.sync();
-            small = new ArrayList<>(keys.size());
-            big = new ArrayList<>();
-            for (int i = 0; i < keys.size(); i++) {
-                Long u = usage.get(i).get();
-                (u != null && u >= bigKeyBytes ? big : small).add(keys.get(i));
+            small.add(keys.get(i));
+            pending += u == null ? 0 : u;
+            if (pending >= PIPELINE_BYTES) {
+                // a pipeline of many large values would hold the source's event loop for each read of it
+                bytes += copySmall(small);
+                small = new ArrayList<>();
+                pending = 0;
             }
         }
-        long bytes = copySmall(small);
+        bytes += copySmall(small);
         for (byte[] k : big) {
             bytes += copyInChunks(k);
         }
