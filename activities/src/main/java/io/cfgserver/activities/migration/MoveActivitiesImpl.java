@@ -149,8 +149,8 @@ public class MoveActivitiesImpl implements MoveActivities {
     private static int copyDirty(ChangeCapture capture, SlotCopier copier, MoveSpec spec, Meter meter) {
         List<byte[]> dirty = capture.drainDirty(Integer.MAX_VALUE);
         for (int i = 0; i < dirty.size(); i += spec.keysPerBatch()) {
-            meter.copied(dirty.subList(i, Math.min(dirty.size(), i + spec.keysPerBatch())).size(),
-                    copier.copy(dirty.subList(i, Math.min(dirty.size(), i + spec.keysPerBatch()))));
+            List<byte[]> batch = dirty.subList(i, Math.min(dirty.size(), i + spec.keysPerBatch()));
+            meter.copied(batch.size(), copier.copy(batch));
         }
         return dirty.size();
     }
@@ -201,7 +201,7 @@ public class MoveActivitiesImpl implements MoveActivities {
 
         CopyProgress progress(String phase, ChangeCapture capture, SlotCopier copier, String cursor, boolean bulk) {
             double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
-            long rate = Math.round(keys / seconds);
+            long rate = keysPerSecond();
             long eta = -1;
             if (!bulk) {
                 eta = 0;
