@@ -15,6 +15,8 @@ import io.cfgserver.service.agent.AgentCommand;
 import io.cfgserver.service.api.AuthFilter;
 import io.cfgserver.service.api.ClusterJobsResource;
 import io.cfgserver.service.api.ClustersResource;
+import io.cfgserver.service.api.PlansResource;
+import io.cfgserver.service.api.SchedulesResource;
 import io.cfgserver.service.api.ErrorMappers;
 import io.cfgserver.service.api.GroupsResource;
 import io.cfgserver.service.api.JobsResource;
@@ -28,6 +30,7 @@ import io.cfgserver.service.config.CfgServerConfiguration;
 import io.cfgserver.service.config.RegistryConfig;
 import io.cfgserver.service.health.RegistryHealthCheck;
 import io.cfgserver.service.health.TemporalHealthCheck;
+import io.cfgserver.service.jobs.JobReconciler;
 import io.cfgserver.service.jobs.JobService;
 import io.cfgserver.service.temporal.TemporalConnector;
 import io.cfgserver.workflows.Jobs;
@@ -129,6 +132,8 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
                 worker -> WorkerRegistration.register(worker, peer, new RedisActivitiesImpl()));
         env.lifecycle().manage(temporal);
         JobService jobs = new JobService(peer, temporal, config.temporal.taskQueue, clock);
+        env.lifecycle().manage(new JobReconciler(peer, temporal, peer::isLeader, clock, config.temporal.reconcileIntervalMillis,
+                config.temporal.reconcileGraceMillis));
 
         RegistryAdmin admin = new RegistryAdmin() {
             @Override
@@ -158,6 +163,8 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         env.jersey().register(new SlotsResource(peer, clock));
         env.jersey().register(new ClusterJobsResource(jobs));
         env.jersey().register(new JobsResource(jobs));
+        env.jersey().register(new PlansResource(jobs));
+        env.jersey().register(new SchedulesResource(jobs.schedules()));
         env.jersey().register(new RegistryResource(admin));
 
         env.healthChecks().register("registry", new RegistryHealthCheck(peer));

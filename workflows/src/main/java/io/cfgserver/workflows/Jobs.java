@@ -23,6 +23,11 @@ public final class Jobs {
     /** Job type of the slot move: copy a slot range to another group, online, then switch its owner. */
     public static final String MIGRATE_SLOTS = "migrate-slots";
 
+    /** Scale jobs: add groups, drain groups, even out the slots (docs/jobs.md). */
+    public static final String SCALE_OUT = "scale-out";
+    public static final String SCALE_IN = "scale-in";
+    public static final String REBALANCE = "rebalance";
+
     /** Search attribute: the cluster a job works on. */
     public static final SearchAttributeKey<String> CLUSTER = SearchAttributeKey.forKeyword("CfgCluster");
     /** Search attribute: the job type ({@link #ADD_REPLICA}, ...). */

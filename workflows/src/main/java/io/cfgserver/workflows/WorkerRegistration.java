@@ -8,6 +8,10 @@ import io.cfgserver.activities.registry.RegistryActivitiesImpl;
 import io.cfgserver.registry.client.RegistryClient;
 import io.cfgserver.workflows.migration.MigrateSlotsWorkflowImpl;
 import io.cfgserver.workflows.replica.AddReplicaWorkflowImpl;
+import io.cfgserver.workflows.scaling.RebalanceWorkflowImpl;
+import io.cfgserver.workflows.scaling.ScaleInWorkflowImpl;
+import io.cfgserver.workflows.scaling.ScaleOutWorkflowImpl;
+import io.cfgserver.activities.planning.ScaleActivitiesImpl;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkflowImplementationOptions;
 
@@ -37,8 +41,9 @@ public final class WorkerRegistration {
      */
     public static void register(Worker worker, RegistryClient registry, RedisActivities redis,
             WorkflowImplementationOptions options) {
-        worker.registerWorkflowImplementationTypes(options, AddReplicaWorkflowImpl.class, MigrateSlotsWorkflowImpl.class);
+        worker.registerWorkflowImplementationTypes(options, AddReplicaWorkflowImpl.class, MigrateSlotsWorkflowImpl.class,
+                ScaleOutWorkflowImpl.class, ScaleInWorkflowImpl.class, RebalanceWorkflowImpl.class);
         worker.registerActivitiesImplementations(new RegistryActivitiesImpl(registry), redis,
-                new MoveRegistryActivitiesImpl(registry), new MoveActivitiesImpl());
+                new MoveRegistryActivitiesImpl(registry), new MoveActivitiesImpl(), new ScaleActivitiesImpl(registry));
     }
 }

@@ -36,6 +36,17 @@ public interface RegistryActivities {
     @ActivityMethod
     void registerReplica(String cluster, String group, String address, Integer priority, String region);
 
+    /**
+     * Enters the job in the catalog ({@code BeginJob}), taking the cluster's job
+     * lock when {@code changesTopology}: the first step of every job workflow, so a workflow started from
+     * the Temporal UI, the {@code temporal} CLI or a Schedule holds the lock like one started through the
+     * REST API. Idempotent: the same workflow entering its job again changes nothing. Fails
+     * non-retryably ({@link #FAILURE_REJECTED}) when the cluster is busy or the job cannot be entered.
+     */
+    @ActivityMethod
+    void enterJob(String cluster, String jobId, String workflowId, String type, java.util.Map<String, String> params,
+            boolean changesTopology);
+
     /** Moves a running job to {@code RUNNING} or {@code PAUSED} (the catalog shows where it is). */
     @ActivityMethod
     void markJob(String cluster, String jobId, JobState state, String message);

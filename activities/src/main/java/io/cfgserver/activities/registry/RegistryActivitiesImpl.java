@@ -69,6 +69,13 @@ public class RegistryActivitiesImpl implements RegistryActivities {
     }
 
     @Override
+    public void enterJob(String cluster, String jobId, String workflowId, String type, java.util.Map<String, String> params,
+            boolean changesTopology) {
+        submit(new io.cfgserver.registry.command.BeginJob(cluster, jobId, type, workflowId, params, changesTopology,
+                clock.millis()));
+    }
+
+    @Override
     public void markJob(String cluster, String jobId, JobState state, String message) {
         if (state == null || state.terminal()) {
             throw ApplicationFailure.newNonRetryableFailure("markJob moves a job to RUNNING or PAUSED, not " + state

@@ -34,8 +34,15 @@ final class JobTransitions {
         if (c.jobType() == null || !Transitions.JOB_TYPE.matcher(c.jobType()).matches()) {
             throw invalid("job type '" + c.jobType() + "' must be lowercase letters, digits and '-'");
         }
-        if (s.jobs().containsKey(c.job())) {
-            throw conflict("job-[" + c.job() + "] exists already");
+        Job existing = s.jobs().get(c.job());
+        if (existing != null) {
+            // the same workflow entering its job again (REST entered it before the start, or a retried
+            // activity whose reply was lost): nothing changes
+            if (!existing.state().terminal() && existing.type().equals(c.jobType())
+                    && existing.workflowId().equals(c.workflowId()) && existing.cluster().equals(cluster.name())) {
+                return ok(s, cluster.version());
+            }
+            throw conflict("job-[" + c.job() + "] exists already (" + existing.type() + ", " + existing.state() + ")");
         }
         if (c.changesTopology()) {
             for (Job other : s.jobsOf(cluster.name())) {

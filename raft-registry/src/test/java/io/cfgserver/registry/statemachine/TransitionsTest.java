@@ -210,7 +210,11 @@ class TransitionsTest {
     void holdsOneTopologyChangingJobPerCluster() {
         RegistryState s = ok(demo(), new BeginJob("demo", "j1", "add-replica", "j1", Map.of("group", "g1"), true, T));
         rejects(s, new BeginJob("demo", "j2", "add-replica", "j2", Map.of(), true, T), RejectCode.CONFLICT, "one topology-changing job");
-        rejects(s, new BeginJob("demo", "j1", "add-replica", "j1", Map.of(), false, T), RejectCode.CONFLICT, "exists already");
+        rejects(s, new BeginJob("demo", "j1", "migrate-slots", "j1", Map.of(), false, T), RejectCode.CONFLICT, "exists already");
+        rejects(s, new BeginJob("demo", "j1", "add-replica", "other-workflow", Map.of(), true, T), RejectCode.CONFLICT,
+                "exists already");
+        // the workflow entering the job the REST service entered for it (or a retried activity): no change
+        assertThat(ok(s, new BeginJob("demo", "j1", "add-replica", "j1", Map.of(), true, T + 5))).isEqualTo(s);
         rejects(s, new BeginJob("demo", "j 3", "add-replica", "j3", Map.of(), false, T), RejectCode.INVALID, "job id");
         rejects(s, new BeginJob("demo", "j3", "Add Replica", "j3", Map.of(), false, T), RejectCode.INVALID, "job type");
         RegistryState readOnly = ok(s, new BeginJob("demo", "j3", "config-check", "j3", Map.of(), false, T));
@@ -225,6 +229,8 @@ class TransitionsTest {
         rejects(done, new UpdateJob("demo", "nope", JobState.FAILED, "", T), RejectCode.NOT_FOUND, "does not exist");
         // the lock is free again
         ok(done, new BeginJob("demo", "j2", "add-replica", "j2", Map.of(), true, T));
+        // a finished job cannot be entered again
+        rejects(done, new BeginJob("demo", "j1", "add-replica", "j1", Map.of(), true, T), RejectCode.CONFLICT, "exists already");
         assertThat(done.events("demo")).extracting(e -> e.type()).contains("+job-start", "+job-pause", "+job-done");
     }
 

@@ -3,7 +3,9 @@ package io.cfgserver.service.api;
 import io.cfgserver.registry.topology.Job;
 import io.cfgserver.service.jobs.JobService;
 import jakarta.ws.rs.Consumes;
+import io.cfgserver.service.jobs.JobParams;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -27,11 +29,17 @@ public class ClusterJobsResource {
     public record StartJobBody(String type, Map<String, com.fasterxml.jackson.databind.JsonNode> params) {
     }
 
+    /**
+     * Starts a job: 201 with the job. With an {@code Idempotency-Key} header a retry of the same request
+     * answers 200 with the job the first one started.
+     */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response start(@PathParam("name") String cluster, StartJobBody body) {
+    public Response start(@PathParam("name") String cluster, @HeaderParam("Idempotency-Key") String idempotencyKey,
+            StartJobBody body) {
         Requests.required(body, "{\"type\":\"add-replica\",\"params\":{...}}");
-        return Response.status(201).entity(jobs.start(cluster, body.type(), new io.cfgserver.service.jobs.JobParams(body.params()))).build();
+        JobService.Started started = jobs.start(cluster, body.type(), new JobParams(body.params()), idempotencyKey);
+        return Response.status(started.created() ? 201 : 200).entity(started.view()).build();
     }
 
     @GET

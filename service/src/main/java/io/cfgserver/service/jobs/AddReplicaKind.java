@@ -10,7 +10,6 @@ import io.cfgserver.workflows.replica.AddReplicaWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import java.util.Set;
-import java.util.UUID;
 
 /** {@code add-replica}: {@code {"group":"g1","address":"host:port"}} plus {@code maxLagBytes}, {@code priority}, {@code region}. */
 final class AddReplicaKind implements JobKind {
@@ -30,7 +29,7 @@ final class AddReplicaKind implements JobKind {
     }
 
     @Override
-    public Prepared prepare(RegistryState state, Cluster cluster, JobParams p) {
+    public Prepared prepare(RegistryState state, Cluster cluster, JobParams p, String jobId) {
         String group = p.requiredText("group", "which group gets the replica?");
         if (cluster.group(group).isEmpty()) {
             throw new JobException(404, "not-found", "group-[" + group + "] is not in " + cluster.logId());
@@ -50,9 +49,8 @@ final class AddReplicaKind implements JobKind {
         }
         long maxLag = p.number("maxLagBytes", AddReplicaRequest.DEFAULT_MAX_LAG_BYTES);
         Integer priority = p.has("priority") ? (int) p.number("priority", 0) : null;
-        String jobId = Jobs.ADD_REPLICA + "-" + cluster.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
         AddReplicaRequest request = new AddReplicaRequest(jobId, cluster.name(), group, address.toString(), maxLag,
-                priority, p.text("region").orElse(null));
+                priority, p.text("region").orElse(null), null);
         String problem = request.problem();
         if (problem != null) {
             throw new JobException(422, "invalid", "params: " + problem);

@@ -19,8 +19,11 @@ interface JobKind {
     /** The parameters it knows (others are refused). */
     Set<String> params();
 
-    /** Checks {@code params} against the registry and prepares the start; throws {@link JobException} when refused. */
-    Prepared prepare(RegistryState state, Cluster cluster, JobParams params);
+    /**
+     * Checks {@code params} against the registry and prepares the start of job {@code jobId}; throws
+     * {@link JobException} when refused.
+     */
+    Prepared prepare(RegistryState state, Cluster cluster, JobParams params, String jobId);
 
     /** A checked request: its job id and how to start its workflow. */
     interface Prepared {

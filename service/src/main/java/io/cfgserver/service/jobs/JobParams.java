@@ -69,6 +69,11 @@ public final class JobParams {
         return has(key) ? Optional.of(values.get(key)) : Optional.empty();
     }
 
+    /** The params as sent. */
+    public Map<String, JsonNode> asJson() {
+        return java.util.Collections.unmodifiableMap(values);
+    }
+
     /** The params as the registry keeps them. */
     public Map<String, String> asText() {
         Map<String, String> out = new LinkedHashMap<>();

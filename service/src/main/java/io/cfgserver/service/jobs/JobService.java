@@ -1,5 +1,8 @@
 package io.cfgserver.service.jobs;
 
+import io.cfgserver.activities.planning.ClusterPlanner;
+import io.cfgserver.activities.planning.PlanResult;
+import io.cfgserver.activities.planning.SlotSampler;
 import io.cfgserver.registry.client.RegistryClient;
 import io.cfgserver.registry.command.BeginJob;
 import io.cfgserver.registry.command.UpdateJob;
@@ -16,7 +19,9 @@ import io.temporal.client.WorkflowStub;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -29,10 +34,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobService {
     private static final Logger LOG = LoggerFactory.getLogger(JobService.class);
-    /** Every job kind, by type: a new job is an entry here. */
-    private static final Map<String, JobKind> KINDS = Map.of(Jobs.ADD_REPLICA, new AddReplicaKind(),
-            Jobs.MIGRATE_SLOTS, new MigrateSlotsKind());
-    public static final Set<String> TYPES = new java.util.TreeSet<>(KINDS.keySet());
+    /** Every job type: a new job is an entry here and in {@link #kinds}. */
+    public static final Set<String> TYPES = new java.util.TreeSet<>(Set.of(Jobs.ADD_REPLICA, Jobs.MIGRATE_SLOTS,
+            Jobs.SCALE_OUT, Jobs.SCALE_IN, Jobs.REBALANCE));
+    /** Job types a plan (dry run) can be made for. */
+    public static final Set<String> PLANNED = new java.util.TreeSet<>(Set.of(Jobs.SCALE_OUT, Jobs.SCALE_IN, Jobs.REBALANCE));
     /** Every job workflow answers these (the method names of its interface). */
     static final String PROGRESS_QUERY = "progress";
     static final String PAUSE_SIGNAL = "pause";
@@ -42,12 +48,65 @@ public final class JobService {
     private final TemporalConnector temporal;
     private final String taskQueue;
     private final Clock clock;
+    private final Map<String, JobKind> kinds;
 
     public JobService(RegistryClient registry, TemporalConnector temporal, String taskQueue, Clock clock) {
         this.registry = registry;
         this.temporal = temporal;
         this.taskQueue = taskQueue;
         this.clock = clock;
+        ClusterPlanner planner = new ClusterPlanner(new SlotSampler(5000));
+        this.kinds = Map.of(Jobs.ADD_REPLICA, new AddReplicaKind(), Jobs.MIGRATE_SLOTS, new MigrateSlotsKind(),
+                Jobs.SCALE_OUT, new ScaleKind(Jobs.SCALE_OUT, planner), Jobs.SCALE_IN, new ScaleKind(Jobs.SCALE_IN, planner),
+                Jobs.REBALANCE, new ScaleKind(Jobs.REBALANCE, planner));
+    }
+
+    /** Scheduled rebalancing of this service's clusters. */
+    public ScheduleService schedules() {
+        return new ScheduleService(registry, temporal, taskQueue, (ScaleKind) kinds.get(Jobs.REBALANCE));
+    }
+
+    /** A started job, and whether this request started it (false: an earlier request with its idempotency key did). */
+    public record Started(JobView view, boolean created) {
+    }
+
+    /**
+     * The plan a scale job would run now, without running it: {@code POST /v1/clusters/{name}/plans}.
+     * {@code start} is the body that runs exactly this plan (refused once the cluster changed).
+     */
+    public record PlanView(PlanResult plan, Map<String, Object> start) {
+    }
+
+    public PlanView plan(String clusterName, String type, JobParams params) {
+        if (type == null || !PLANNED.contains(type)) {
+            throw new JobException(422, "invalid", "plans are made for " + PLANNED + ", got type '" + type + "'");
+        }
+        JobParams p = params == null ? new JobParams(Map.of()) : params;
+        RegistryState state = registry.read();
+        Cluster cluster = cluster(state, clusterName);
+        ScaleKind kind = (ScaleKind) kinds.get(type);
+        checkKnown(kind, p);
+        if (p.has("plan")) {
+            throw new JobException(422, "invalid", "params.plan names a plan to run: give it to POST .../jobs, not .../plans");
+        }
+        PlanResult plan = kind.plan(state, cluster, p);
+        Map<String, Object> startParams = new java.util.LinkedHashMap<>(p.asJson());
+        startParams.put("plan", plan.id());
+        return new PlanView(plan, Map.of("type", type, "params", startParams));
+    }
+
+    private static Cluster cluster(RegistryState state, String name) {
+        return state.cluster(name).orElseThrow(() -> new JobException(404, "not-found",
+                "cluster-[" + name + "] does not exist: GET /v1/clusters lists them"));
+    }
+
+    private static void checkKnown(JobKind kind, JobParams p) {
+        for (String k : p.keys()) {
+            if (!kind.params().contains(k)) {
+                throw new JobException(422, "invalid", "unknown parameter '" + k + "' for " + kind.type() + "; known: "
+                        + new java.util.TreeSet<>(kind.params()));
+            }
+        }
     }
 
     /** A job as the API shows it: the catalog entry, plus what Temporal says when it can be asked. */
@@ -56,32 +115,58 @@ public final class JobService {
     }
 
     public JobView start(String clusterName, String type, JobParams params) {
+        return start(clusterName, type, params, null).view();
+    }
+
+    /**
+     * Starts a job. With an {@code idempotencyKey} (the {@code Idempotency-Key} header) the job id is
+     * derived from it, so a retried request finds the job the first one started and returns it.
+     */
+    public Started start(String clusterName, String type, JobParams params, String idempotencyKey) {
         if (type == null || type.isBlank()) {
             throw new JobException(422, "invalid", "type is missing: one of " + TYPES);
         }
         if (!TYPES.contains(type)) {
             throw new JobException(422, "invalid", "unknown job type '" + type + "': one of " + TYPES);
         }
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
+            throw new JobException(422, "invalid", "the Idempotency-Key header must be 1-200 characters");
+        }
         JobParams p = params == null ? new JobParams(Map.of()) : params;
         RegistryState state = registry.read();
-        Cluster cluster = state.cluster(clusterName).orElseThrow(() -> new JobException(404, "not-found",
-                "cluster-[" + clusterName + "] does not exist: GET /v1/clusters lists them"));
-        return start(cluster, KINDS.get(type), p, state);
+        Cluster cluster = cluster(state, clusterName);
+        String jobId = jobId(type, cluster.name(), idempotencyKey);
+        Optional<Job> earlier = state.job(jobId);
+        if (earlier.isPresent()) {
+            if (!earlier.get().params().equals(p.asText())) {
+                throw new JobException(422, "invalid", "Idempotency-Key '" + idempotencyKey + "' was used for "
+                        + earlier.get().logId() + " with other params " + earlier.get().params() + ": use a new key");
+            }
+            return new Started(show(jobId), false);
+        }
+        return new Started(start(cluster, kinds.get(type), p, state, jobId), true);
     }
 
-    private JobView start(Cluster cluster, JobKind kind, JobParams p, RegistryState state) {
-        for (String k : p.keys()) {
-            if (!kind.params().contains(k)) {
-                throw new JobException(422, "invalid", "unknown parameter '" + k + "' for " + kind.type() + "; known: "
-                        + new java.util.TreeSet<>(kind.params()));
-            }
+    private static String jobId(String type, String cluster, String idempotencyKey) {
+        if (idempotencyKey == null) {
+            return type + "-" + cluster + "-" + UUID.randomUUID().toString().substring(0, 8);
         }
-        JobKind.Prepared prepared = kind.prepare(state, cluster, p);
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(
+                    (type + "\n" + cluster + "\n" + idempotencyKey).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return type + "-" + cluster + "-k" + java.util.HexFormat.of().formatHex(d, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JobView start(Cluster cluster, JobKind kind, JobParams p, RegistryState state, String jobId) {
+        checkKnown(kind, p);
+        JobKind.Prepared prepared = kind.prepare(state, cluster, p, jobId);
         WorkflowClient client = temporal.client().orElseThrow(() -> new JobException(503, "temporal-unavailable",
                 "Temporal at " + temporal.target() + " is not reachable (" + temporal.lastError()
                         + "): jobs cannot start now. The registry and failover keep working; retry when "
                         + "/healthcheck on the admin port shows temporal healthy"));
-        String jobId = prepared.jobId();
         registry.submit(new BeginJob(cluster.name(), jobId, kind.type(), jobId, p.asText(), kind.changesTopology(),
                 clock.millis()));
         try {

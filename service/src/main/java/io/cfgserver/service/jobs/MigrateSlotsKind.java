@@ -11,7 +11,6 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 
 /**
  * {@code migrate-slots}: {@code {"from":0,"to":255,"target":"g2"}} plus {@code keysPerBatch},
@@ -34,7 +33,7 @@ final class MigrateSlotsKind implements JobKind {
     }
 
     @Override
-    public Prepared prepare(RegistryState state, Cluster cluster, JobParams p) {
+    public Prepared prepare(RegistryState state, Cluster cluster, JobParams p, String jobId) {
         String example = "{\"from\":0,\"to\":255,\"target\":\"g2\"}";
         for (String k : new String[] {"from", "to", "target"}) {
             if (!p.has(k)) {
@@ -68,12 +67,11 @@ final class MigrateSlotsKind implements JobKind {
                         + m.slots() + ")");
             }
         }
-        String jobId = Jobs.MIGRATE_SLOTS + "-" + cluster.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
         MigrateSlotsRequest request = new MigrateSlotsRequest(jobId, cluster.name(), from, to, target,
                 (int) p.number("keysPerBatch", MigrateSlotsRequest.DEFAULT_KEYS_PER_BATCH),
                 p.number("maxPauseMillis", MigrateSlotsRequest.DEFAULT_MAX_PAUSE_MILLIS),
                 p.number("maxKeysPerSecond", 0),
-                p.number("bigKeyBytes", MigrateSlotsRequest.DEFAULT_BIG_KEY_BYTES));
+                p.number("bigKeyBytes", MigrateSlotsRequest.DEFAULT_BIG_KEY_BYTES), null);
         String problem = request.problem();
         if (problem != null) {
             throw new JobException(422, "invalid", "params: " + problem);

@@ -9,7 +9,9 @@ import io.cfgserver.activities.registry.MoveRegistryActivities;
 import io.cfgserver.activities.registry.RegistryActivities;
 import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.workflows.ActivityProfiles;
+import io.cfgserver.workflows.JobLock;
 import io.cfgserver.workflows.JobProgress;
+import io.cfgserver.workflows.Jobs;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -45,13 +47,16 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
     private long stampedAt;
 
     @Override
-    public MigrateSlotsResult run(MigrateSlotsRequest req) {
+    public MigrateSlotsResult run(MigrateSlotsRequest requested) {
+        MigrateSlotsRequest req = requested == null ? null : requested.withJobId(JobLock.jobId(requested.jobId()));
         this.request = req;
         this.startedAt = Workflow.currentTimeMillis();
         String problem = req == null ? "the request is missing" : req.problem();
         if (problem != null) {
             throw ApplicationFailure.newNonRetryableFailure("migrate-slots request refused: " + problem, FAILURE_TYPE);
         }
+        JobLock.enter(registry, req.cluster(), req.jobId(), Jobs.MIGRATE_SLOTS, java.util.Map.of("from",
+                String.valueOf(req.from()), "to", String.valueOf(req.to()), "target", req.target()), req.parentJob());
         try {
             for (int attempt = 1;; attempt++) {
                 parkIfPaused();

@@ -4,7 +4,9 @@ import io.cfgserver.activities.redis.RedisActivities;
 import io.cfgserver.activities.registry.RegistryActivities;
 import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.workflows.ActivityProfiles;
+import io.cfgserver.workflows.JobLock;
 import io.cfgserver.workflows.JobProgress;
+import io.cfgserver.workflows.Jobs;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -38,12 +40,15 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
     private boolean committed;
 
     @Override
-    public AddReplicaResult run(AddReplicaRequest req) {
+    public AddReplicaResult run(AddReplicaRequest requested) {
+        AddReplicaRequest req = requested == null ? null : requested.withJobId(JobLock.jobId(requested.jobId()));
         this.request = req;
         String problem = req == null ? "the request is missing" : req.problem();
         if (problem != null) {
             throw invalid(req, problem);
         }
+        JobLock.enter(registry, req.cluster(), req.jobId(), Jobs.ADD_REPLICA,
+                java.util.Map.of("group", req.group(), "replica", req.replica()), req.parentJob());
         try {
             parkIfPaused(AddReplicaStep.LOOKUP_MASTER);
             enter(AddReplicaStep.LOOKUP_MASTER, "looking up the master of " + groupId());

@@ -72,7 +72,7 @@ class AddReplicaWorkflowIT {
 
     @Test
     void rebuildsAReplicaThatHoldsTheMastersData() {
-        AddReplicaResult result = newJob().run(new AddReplicaRequest(JOB, "shop", "g1", replica.address(), 0, 50, null));
+        AddReplicaResult result = newJob().run(new AddReplicaRequest(JOB, "shop", "g1", replica.address(), 0, 50, null, null));
 
         assertThat(result.master()).isEqualTo(master.address());
         try (Jedis j = replica.jedis()) {

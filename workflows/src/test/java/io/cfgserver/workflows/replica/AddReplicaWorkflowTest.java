@@ -259,7 +259,7 @@ class AddReplicaWorkflowTest {
     void refusesAnInvalidRequest() {
         AddReplicaWorkflow job = newJob();
 
-        assertThatThrownBy(() -> job.run(new AddReplicaRequest(JOB, CLUSTER, GROUP, "no-port", 0, null, null)))
+        assertThatThrownBy(() -> job.run(new AddReplicaRequest(JOB, CLUSTER, GROUP, "no-port", 0, null, null, null)))
                 .isInstanceOfSatisfying(WorkflowFailedException.class, e -> assertThat(e.getCause())
                         .hasMessageContaining("replica 'no-port' is not host:port"));
         assertThat(redis.replicaOfCalls.get()).isZero();
