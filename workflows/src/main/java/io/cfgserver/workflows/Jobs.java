@@ -23,6 +23,9 @@ public final class Jobs {
     /** Job type of the slot move: copy a slot range to another group, online, then switch its owner. */
     public static final String MIGRATE_SLOTS = "migrate-slots";
 
+    /** Job type of a split: a new group takes a range of one group by replication (a step of scale-out). */
+    public static final String SPLIT_SLOTS = "split-slots";
+
     /** Scale jobs: add groups, drain groups, even out the slots (docs/jobs.md). */
     public static final String SCALE_OUT = "scale-out";
     public static final String SCALE_IN = "scale-in";

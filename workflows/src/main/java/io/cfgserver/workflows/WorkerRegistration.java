@@ -42,8 +42,10 @@ public final class WorkerRegistration {
     public static void register(Worker worker, RegistryClient registry, RedisActivities redis,
             WorkflowImplementationOptions options) {
         worker.registerWorkflowImplementationTypes(options, AddReplicaWorkflowImpl.class, MigrateSlotsWorkflowImpl.class,
+                io.cfgserver.workflows.migration.SplitSlotsWorkflowImpl.class,
                 ScaleOutWorkflowImpl.class, ScaleInWorkflowImpl.class, RebalanceWorkflowImpl.class);
         worker.registerActivitiesImplementations(new RegistryActivitiesImpl(registry), redis,
-                new MoveRegistryActivitiesImpl(registry), new MoveActivitiesImpl(), new ScaleActivitiesImpl(registry));
+                new MoveRegistryActivitiesImpl(registry), new MoveActivitiesImpl(), new ScaleActivitiesImpl(registry),
+                new io.cfgserver.activities.migration.SplitActivitiesImpl());
     }
 }

@@ -150,9 +150,9 @@ final class ScaleKind implements JobKind {
             }
             for (Iterator<String> it = g.fieldNames(); it.hasNext();) {
                 String f = it.next();
-                if (!Set.of("id", "master", "replicas", "weight").contains(f)) {
+                if (!Set.of("id", "master", "replicas", "weight", "split").contains(f)) {
                     throw new JobException(422, "invalid", "params.groups[" + out.size() + "]." + f
-                            + " is unknown; known: id, master, replicas, weight");
+                            + " is unknown; known: id, master, replicas, weight, split");
                 }
             }
             List<String> replicas = new ArrayList<>();
@@ -174,7 +174,13 @@ final class ScaleKind implements JobKind {
             if (!w.isMissingNode() && !w.isNull() && !w.isNumber()) {
                 throw new JobException(422, "invalid", "params.groups[" + out.size() + "].weight must be a number, got " + w);
             }
-            out.add(new NewGroup(g.get("id").asText(), g.get("master").asText(), replicas, w.isNumber() ? w.asDouble() : 1));
+            JsonNode split = g.path("split");
+            if (!split.isMissingNode() && !split.isNull() && !split.isBoolean()) {
+                throw new JobException(422, "invalid", "params.groups[" + out.size() + "].split must be true or false, got "
+                        + split);
+            }
+            out.add(new NewGroup(g.get("id").asText(), g.get("master").asText(), replicas, w.isNumber() ? w.asDouble() : 1,
+                    split.isBoolean() ? split.asBoolean() : null));
         }
         return out;
     }

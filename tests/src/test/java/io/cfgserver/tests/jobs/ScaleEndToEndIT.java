@@ -217,8 +217,19 @@ class ScaleEndToEndIT {
 
     @Test
     @Order(2)
-    void scalesOutFromTwoToFourGroupsUnderAWriter() throws Exception {
-        Map<String, Object> params = Map.of("groups", List.of(group("g3", 4, 5), group("g4", 6, 7)));
+    void scalesOutFromTwoToFourGroupsUnderAWriterOneBySplitOneKeyByKey() throws Exception {
+        Map<String, Object> g4 = new java.util.HashMap<>(group("g4", 6, 7));
+        g4.put("split", false);
+        Map<String, Object> params = Map.of("groups", List.of(group("g3", 4, 5), g4));
+        Map<String, String> before;
+        try (Jedis j = REDIS.get(0).jedis()) {
+            before = Map.of("client-output-buffer-limit", j.configGet("client-output-buffer-limit")
+                    .get("client-output-buffer-limit"), "repl-backlog-size", j.configGet("repl-backlog-size")
+                    .get("repl-backlog-size"));
+        }
+        try (Jedis j = REDIS.get(4).jedis()) {
+            j.configSet("maxmemory-policy", "allkeys-lru"); // the split sets noeviction while it runs, then puts this back
+        }
         JsonNode plan = http.post(url("/v1/clusters/" + CLUSTER + "/plans"), Map.of("type", "scale-out", "params", params))
                 .expect(200).json();
         System.out.println("scale-out plan: " + plan);
@@ -268,7 +279,18 @@ class ScaleEndToEndIT {
             }
         }
         assertThat(children).containsExactlyInAnyOrder("add-replica:SUCCEEDED", "add-replica:SUCCEEDED",
-                "migrate-slots:SUCCEEDED", "migrate-slots:SUCCEEDED");
+                "split-slots:SUCCEEDED", "migrate-slots:SUCCEEDED");
+        // the split put the source's buffers and the target's memory settings back, and left the target a master
+        try (Jedis j = REDIS.get(0).jedis()) {
+            for (Map.Entry<String, String> e : before.entrySet()) {
+                assertThat(j.configGet(e.getKey()).get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+            }
+            assertThat(j.info("replication")).as("g1's master has only its own replica").contains("connected_slaves:1");
+        }
+        try (Jedis j = REDIS.get(4).jedis()) {
+            assertThat(j.info("replication")).contains("role:master");
+            assertThat(j.configGet("maxmemory-policy").get("maxmemory-policy")).isEqualTo("allkeys-lru");
+        }
     }
 
     @Test

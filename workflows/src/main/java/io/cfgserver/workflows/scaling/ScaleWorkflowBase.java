@@ -14,6 +14,7 @@ import io.cfgserver.workflows.Jobs;
 import io.cfgserver.workflows.migration.MigrateSlotsRequest;
 import io.cfgserver.workflows.migration.MigrateSlotsResult;
 import io.cfgserver.workflows.migration.MigrateSlotsWorkflow;
+import io.cfgserver.workflows.migration.SplitSlotsWorkflow;
 import io.cfgserver.workflows.replica.AddReplicaRequest;
 import io.cfgserver.workflows.replica.AddReplicaWorkflow;
 import io.temporal.api.enums.v1.ParentClosePolicy;
@@ -167,12 +168,18 @@ public abstract class ScaleWorkflowBase implements ScaleJob {
                     }
                     pending.remove(k);
                     String id = request.jobId() + "-m" + i;
-                    MigrateSlotsWorkflow child = Workflow.newChildWorkflowStub(MigrateSlotsWorkflow.class,
-                            childOptions(id, Jobs.MIGRATE_SLOTS));
                     MigrateSlotsRequest mr = new MigrateSlotsRequest(id, request.cluster(), m.from(), m.to(), m.target(),
                             request.keysPerBatch(), request.maxPauseMillis(), request.maxKeysPerSecond(),
                             MigrateSlotsRequest.DEFAULT_BIG_KEY_BYTES, request.jobId());
-                    inFlight.put(id, Async.function(child::run, mr));
+                    if (splits(moves, m)) {
+                        SplitSlotsWorkflow child = Workflow.newChildWorkflowStub(SplitSlotsWorkflow.class,
+                                childOptions(id, Jobs.SPLIT_SLOTS));
+                        inFlight.put(id, Async.function(child::run, mr));
+                    } else {
+                        MigrateSlotsWorkflow child = Workflow.newChildWorkflowStub(MigrateSlotsWorkflow.class,
+                                childOptions(id, Jobs.MIGRATE_SLOTS));
+                        inFlight.put(id, Async.function(child::run, mr));
+                    }
                     running.put(id, m);
                     detail = progressText(moves);
                 }
@@ -218,6 +225,16 @@ public abstract class ScaleWorkflowBase implements ScaleJob {
                 detail = progressText(moves);
             }
         }
+    }
+
+    /**
+     * A move goes by replication (the split fast path) when its target is a group this scale-out adds,
+     * allowed to split, and it is the only move into that group: then the group takes all its slots from
+     * this one source, and can start as a full copy of it.
+     */
+    private boolean splits(List<SlotPlanner.Move> moves, SlotPlanner.Move m) {
+        boolean newGroup = request.add().stream().anyMatch(g -> g.id().equals(m.target()) && g.splits());
+        return newGroup && moves.stream().filter(x -> x.target().equals(m.target())).count() == 1;
     }
 
     private void parkWhilePaused() {

@@ -1,0 +1,227 @@
+package io.cfgserver.activities.migration;
+
+import io.cfgserver.registry.fencing.FencingStamp;
+import io.cfgserver.registry.topology.Address;
+import io.cfgserver.registry.topology.Slots;
+import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.RedisProtocol;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+
+/** {@link SplitActivities} over short Jedis connections. */
+public final class SplitActivitiesImpl implements SplitActivities {
+    private static final Logger log = LoggerFactory.getLogger(SplitActivitiesImpl.class);
+    private static final int TIMEOUT_MILLIS = 5000;
+    private static final String UNLIMITED_REPLICA_BUFFER = "replica 0 0 0";
+    private final SourceFence fence = new SourceFence(TIMEOUT_MILLIS);
+
+    private static Jedis connect(Address a, int db) {
+        return new Jedis(new HostAndPort(a.host(), a.port()), DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(TIMEOUT_MILLIS).socketTimeoutMillis(TIMEOUT_MILLIS).database(db)
+                .protocol(RedisProtocol.RESP2).build());
+    }
+
+    private static Map<String, String> info(Jedis j) {
+        return ChangeCapture.info(j.info("replication"));
+    }
+
+    @Override
+    public Saved attach(String source, String target, long backlogBytes, Saved earlier) {
+        Address s = Address.parse(source);
+        Address t = Address.parse(target);
+        try (Jedis src = connect(s, 0); Jedis dst = connect(t, 0)) {
+            Map<String, String> ti = info(dst);
+            boolean following = "slave".equals(ti.get("role")) && (s.host() + ":" + s.port()).equals(ti.get("master_host")
+                    + ":" + ti.get("master_port"));
+            if (!following && (!"master".equals(ti.get("role")) || dst.dbSize() > 0)) {
+                throw ApplicationFailure.newNonRetryableFailure(t.logId() + " is a " + ti.get("role") + " holding "
+                        + dst.dbSize() + " keys: the new master of a split must be an empty master", FAILURE_REFUSED);
+            }
+            Saved saved = earlier;
+            if (saved == null) {
+                saved = new Saved(replicaBuffer(src.configGet("client-output-buffer-limit").get("client-output-buffer-limit")),
+                        src.configGet("repl-backlog-size").get("repl-backlog-size"),
+                        dst.configGet("maxmemory").get("maxmemory"), dst.configGet("maxmemory-policy").get("maxmemory-policy"));
+            }
+            long backlog = Long.parseLong(saved.sourceBacklog());
+            src.configSet("client-output-buffer-limit", UNLIMITED_REPLICA_BUFFER);
+            src.configSet("repl-backlog-size", Long.toString(Math.max(backlog, backlogBytes)));
+            dst.configSet("maxmemory", "0");
+            dst.configSet("maxmemory-policy", "noeviction");
+            if (!following) {
+                dst.replicaof(s.host(), s.port());
+            }
+            log.info("+split-attach {} replicates {} (source buffer {} -> unlimited, backlog {} -> {})", t.logId(), s.logId(),
+                    saved.sourceOutputBuffer(), backlog, Math.max(backlog, backlogBytes));
+            return saved;
+        }
+    }
+
+    /** The {@code replica ...} part of {@code client-output-buffer-limit} ("normal 0 0 0 slave 268435456 ..."). */
+    static String replicaBuffer(String all) {
+        String[] f = all.trim().split("\\s+");
+        for (int i = 0; i + 3 < f.length; i += 4) {
+            if (f[i].equals("slave") || f[i].equals("replica")) {
+                return "replica " + f[i + 1] + " " + f[i + 2] + " " + f[i + 3];
+            }
+        }
+        return "replica 256mb 64mb 60";
+    }
+
+    @Override
+    public Held hold(String source, String target, long maxPauseMillis, String pendingStamp, SourceFence.Saved fallback) {
+        Address s = Address.parse(source);
+        Address t = Address.parse(target);
+        try (Jedis dst = connect(t, 0)) {
+            if ("master".equals(info(dst).get("role"))) {
+                // an earlier attempt promoted it: safe only if the source has taken no write since (still fenced)
+                if (!fence.fenced(s)) {
+                    throw ApplicationFailure.newNonRetryableFailure(t.logId() + " was promoted by an earlier attempt and "
+                            + s.logId() + " is no longer fenced: it may have taken writes the target lacks", FAILURE_REFUSED);
+                }
+                return new Held(fence.fence(s, fallback), dst.dbSize(), 0, 0, 0, 0, new Held.Phases(0, 0, 0, 0, 0, 0));
+            }
+        }
+        if (pendingStamp != null && !pendingStamp.isEmpty()) {
+            try (Jedis j = connect(s, FencingStamp.DB)) {
+                j.set(FencingStamp.KEY, pendingStamp);
+            }
+        }
+        long start = System.nanoTime();
+        long offset = fence.pauseWrites(s, maxPauseMillis);
+        SourceFence.Saved saved = null;
+        try (Jedis dst = connect(t, 0)) {
+            awaitApplied(dst, t, offset, Math.max(maxPauseMillis, 1000));
+            saved = fence.fence(s, fallback);
+            long paused = (System.nanoTime() - start) / 1_000_000;
+            // writes that reached the source after the pause ran out and before the fence are in the stream up to here
+            long fencedAt = fence.offset(s);
+            awaitApplied(dst, t, fencedAt, 10_000);
+            dst.replicaofNoOne();
+            try (Jedis stamp = connect(t, FencingStamp.DB)) {
+                stamp.del(FencingStamp.KEY); // the source's, copied: the controller stamps the new group once committed
+            }
+            long keys = dst.dbSize();
+            log.info("+split-hold {} promoted at offset >= {} after {} ms of pause; {} fenced; {} keys", t.logId(), fencedAt,
+                    paused, s.logId(), keys);
+            return new Held(saved, keys, 0, 0, 0, paused, new Held.Phases(keys, 0, 0, 0, 0, 0));
+        } catch (RuntimeException e) {
+            if (saved != null) {
+                try {
+                    fence.lift(s, saved); // nothing committed: the source owns the range again
+                } catch (RuntimeException lift) {
+                    log.warn("lifting the fence on {} failed: {}", s, lift.toString());
+                }
+            } else {
+                try (Jedis j = connect(s, 0)) {
+                    j.sendCommand(Protocol.Command.CLIENT, "UNPAUSE");
+                } catch (RuntimeException unpause) {
+                    log.warn("CLIENT UNPAUSE on {} failed (the pause runs out by itself): {}", s, unpause.toString());
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Waits until the replica has applied at least {@code offset} of its master's stream. */
+    private static void awaitApplied(Jedis replica, Address t, long offset, long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (true) {
+            Map<String, String> i = info(replica);
+            long applied = Long.parseLong(i.getOrDefault("slave_repl_offset", i.getOrDefault("master_repl_offset", "-1")));
+            if (applied >= offset && "up".equals(i.get("master_link_status"))) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(t.logId() + " did not reach offset " + offset + " in " + timeoutMillis
+                        + " ms (at " + applied + ", link " + i.get("master_link_status") + ")");
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    @Override
+    public long trimOutside(String address, int from, int to, long maxKeysPerSecond) {
+        long deleted = 0;
+        long started = System.nanoTime();
+        try (Jedis j = connect(Address.parse(address), 0)) {
+            String cursor = ScanParams.SCAN_POINTER_START;
+            do {
+                ScanResult<byte[]> r = j.scan(cursor.getBytes(), new ScanParams().count(1000));
+                List<byte[]> keys = r.getResult().stream().filter(k -> {
+                    int slot = Slots.slot(k);
+                    return slot < from || slot > to;
+                }).toList();
+                if (!keys.isEmpty()) {
+                    deleted += j.unlink(keys.toArray(new byte[0][]));
+                }
+                cursor = r.getCursor();
+                heartbeat(deleted);
+                if (maxKeysPerSecond > 0) {
+                    long ahead = deleted * 1_000_000_000L / maxKeysPerSecond - (System.nanoTime() - started);
+                    if (ahead > 0) {
+                        sleepNanos(Math.min(ahead, 1_000_000_000L));
+                    }
+                }
+            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        }
+        return deleted;
+    }
+
+    @Override
+    public void detachAndEmpty(String target) {
+        try (Jedis j = connect(Address.parse(target), 0)) {
+            j.replicaofNoOne();
+            j.flushDB();
+            try (Jedis stamp = connect(Address.parse(target), FencingStamp.DB)) {
+                stamp.del(FencingStamp.KEY);
+            }
+        }
+    }
+
+    @Override
+    public void restore(String source, String target, Saved saved) {
+        if (saved == null) {
+            return;
+        }
+        try (Jedis src = connect(Address.parse(source), 0)) {
+            src.configSet("client-output-buffer-limit", saved.sourceOutputBuffer());
+            src.configSet("repl-backlog-size", saved.sourceBacklog());
+        }
+        try (Jedis dst = connect(Address.parse(target), 0)) {
+            dst.configSet("maxmemory", saved.targetMaxmemory());
+            dst.configSet("maxmemory-policy", saved.targetPolicy());
+        }
+    }
+
+    private static void heartbeat(Object details) {
+        try {
+            Activity.getExecutionContext().heartbeat(details);
+        } catch (IllegalStateException e) {
+            // outside an activity
+        }
+    }
+
+    private static void sleepNanos(long nanos) {
+        try {
+            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
