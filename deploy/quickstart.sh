@@ -3,7 +3,8 @@
 #   - a Temporal dev server (gRPC :7233, UI http://127.0.0.1:8233, state in run/temporal.db)
 #   - a demo fleet: group g1 = redis 7001 (master) -> 7002 (replica),
 #                   group g2 = redis 7011 (master) -> 7012 (replica),
-#                   and a spare redis 7003 for an add-replica job
+#                   a spare redis 7003 for an add-replica job,
+#                   and two spare redis 7021, 7022 for a scale-out (group g3: master, replica)
 #   - the 3 registry peers p1..p3 (deploy/local/peer{1,2,3}.yml: REST 18081-18083,
 #     admin 18091-18093, Raft 18181-18183, data in run/data)
 #   - the cluster "demo" created through the REST API.
@@ -45,9 +46,11 @@ start_fleet() {
     start_redis 7011
     start_redis 7012 7011
     start_redis "$SPARE_PORT"
+    start_redis 7021
+    start_redis 7022
     wait_until 30 "replica 7002 in sync with 7001" redis_link_up 7002 || die "replica 7002 did not sync"
     wait_until 30 "replica 7012 in sync with 7011" redis_link_up 7012 || die "replica 7012 did not sync"
-    log "demo fleet up: g1 7001->7002, g2 7011->7012, spare $SPARE_PORT"
+    log "demo fleet up: g1 7001->7002, g2 7011->7012, spare $SPARE_PORT, spares 7021 7022 for a scale-out"
 }
 
 any_peer_running() {
@@ -182,7 +185,8 @@ print_summary() {
     cat <<INFO
 
 Temporal UI:      http://127.0.0.1:$TEMPORAL_UI_PORT   (gRPC 127.0.0.1:$TEMPORAL_PORT, namespace default)
-Redis fleet:      g1 127.0.0.1:7001 -> 7002, g2 127.0.0.1:7011 -> 7012, spare 127.0.0.1:$SPARE_PORT
+Redis fleet:      g1 127.0.0.1:7001 -> 7002, g2 127.0.0.1:7011 -> 7012, spare 127.0.0.1:$SPARE_PORT,
+                  spares 127.0.0.1:7021, 7022 (for a scale-out)
                   redis-cli -p 7002 info replication
 INFO
     if [ "$WITH_SERVICE" -eq 1 ]; then
@@ -201,6 +205,21 @@ Add the spare redis as a second replica of g1 (a Temporal workflow; watch it in 
        http://127.0.0.1:18081/v1/clusters/demo/jobs
   curl -s http://127.0.0.1:18081/v1/jobs/<id from the answer>
   redis-cli -p $SPARE_PORT info replication
+
+Grow the cluster to 3 groups: first the plan (a dry run: moves, sampled keys, ETA), then the job
+(g3 takes slots from both groups: two key-by-key moves; a new group that takes all its slots from
+one group, as when a cluster doubles, goes by replication instead: the split fast path):
+  B='{"type":"scale-out","params":{"groups":[{"id":"g3","master":"127.0.0.1:7021","replicas":["127.0.0.1:7022"]}]}}'
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \
+       -d "\$B" http://127.0.0.1:18081/v1/clusters/demo/plans
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \
+       -d "\$B" http://127.0.0.1:18081/v1/clusters/demo/jobs
+  curl -s http://127.0.0.1:18081/v1/clusters/demo/jobs       # the scale-out, its replica rebuild and its moves
+Even it out later, or every night at 3 (a Temporal Schedule; see Schedules in the UI):
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \
+       -d '{"type":"rebalance","params":{}}' http://127.0.0.1:18081/v1/clusters/demo/plans
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \
+       -d '{"cron":"0 3 * * *","window":"2h","tolerance":0.05}' http://127.0.0.1:18081/v1/clusters/demo/schedules
 
 Through the proxies (twemproxy, routed by the registry's slot map; 2 agents keep them current):
   redis-cli -p 22121 set hello world ; redis-cli -p 22122 get hello

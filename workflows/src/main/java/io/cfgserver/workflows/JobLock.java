@@ -34,8 +34,14 @@ public final class JobLock {
         return id.length() <= 80 ? id : id.substring(id.length() - 80);
     }
 
+    /** The change that added this step to the job workflows: histories recorded before it do not have it. */
+    public static final String CHANGE_ID = "enter-job";
+
     public static void enter(RegistryActivities registry, String cluster, String jobId, String type,
             Map<String, String> params, String parentJob) {
+        if (Workflow.getVersion(CHANGE_ID, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+            return; // a job started before workflows entered their own jobs: the REST service entered it
+        }
         Map<String, String> p = new TreeMap<>(params);
         if (parentJob != null) {
             p.put("parent", parentJob);
@@ -51,7 +57,7 @@ public final class JobLock {
     /** The innermost message of a failure. */
     public static String reason(Throwable failure) {
         Throwable t = failure;
-        while (t instanceof ActivityFailure && t.getCause() != null) {
+        while ((t instanceof ActivityFailure || t instanceof io.temporal.failure.ChildWorkflowFailure) && t.getCause() != null) {
             t = t.getCause();
         }
         return t instanceof TemporalFailure tf ? tf.getOriginalMessage() : String.valueOf(t);

@@ -15,18 +15,30 @@ public interface SplitActivities {
     String FAILURE_REFUSED = "SplitRefused";
 
     /** The settings a split changes, to put back when it ends. */
-    record Saved(String sourceOutputBuffer, String sourceBacklog, String targetMaxmemory, String targetPolicy) {
+    record Saved(String sourceOutputBuffer, String sourceBacklog, String sourceSyncDelay, String sourceRdbCompression,
+            String targetMaxmemory, String targetPolicy, String targetDisklessLoad) {
     }
 
     /**
      * Gives the source an unlimited replica output buffer and a backlog of at least {@code backlogBytes}
-     * (a full sync that overruns its buffer starts again from zero), the target no {@code maxmemory}
-     * and {@code noeviction} (it holds the whole source until it is trimmed), and makes the target
+     * (a full sync that overruns its buffer starts again from zero), no diskless-sync delay (nothing
+     * waits for other replicas to share the transfer) and no RDB compression (on a LAN the CPU it takes
+     * costs more than the bytes it saves), the target no {@code maxmemory}, {@code noeviction}
+     * (it holds the whole source until it is trimmed) and {@code repl-diskless-load on-empty-db} (it
+     * loads the stream as it comes instead of writing it to disk first), and makes the target
      * {@code REPLICAOF} the source. Returns what it replaced; idempotent (an attempt that finds its
      * own settings returns {@code earlier}).
      */
     @ActivityMethod
     Saved attach(String source, String target, long backlogBytes, Saved earlier);
+
+    /**
+     * Waits until the target has finished its full sync from the source and is within {@code maxLagBytes}
+     * of it. Polls every 50 ms and heartbeats; an instance that does not answer for a moment (it loads
+     * the RDB) is polled again rather than failing the attempt.
+     */
+    @ActivityMethod
+    void awaitSynced(String source, String target, long maxLagBytes);
 
     /**
      * The cut-over's hold: pending stamp on the source, {@code CLIENT PAUSE WRITE}, the source's offset

@@ -48,21 +48,61 @@ public final class SplitActivitiesImpl implements SplitActivities {
             }
             Saved saved = earlier;
             if (saved == null) {
-                saved = new Saved(replicaBuffer(src.configGet("client-output-buffer-limit").get("client-output-buffer-limit")),
-                        src.configGet("repl-backlog-size").get("repl-backlog-size"),
-                        dst.configGet("maxmemory").get("maxmemory"), dst.configGet("maxmemory-policy").get("maxmemory-policy"));
+                saved = new Saved(replicaBuffer(get(src, "client-output-buffer-limit")), get(src, "repl-backlog-size"),
+                        get(src, "repl-diskless-sync-delay"), get(src, "rdbcompression"), get(dst, "maxmemory"), get(dst, "maxmemory-policy"),
+                        get(dst, "repl-diskless-load"));
             }
             long backlog = Long.parseLong(saved.sourceBacklog());
             src.configSet("client-output-buffer-limit", UNLIMITED_REPLICA_BUFFER);
             src.configSet("repl-backlog-size", Long.toString(Math.max(backlog, backlogBytes)));
+            src.configSet("repl-diskless-sync-delay", "0");
+            src.configSet("rdbcompression", "no");
             dst.configSet("maxmemory", "0");
             dst.configSet("maxmemory-policy", "noeviction");
+            dst.configSet("repl-diskless-load", "on-empty-db");
             if (!following) {
                 dst.replicaof(s.host(), s.port());
             }
             log.info("+split-attach {} replicates {} (source buffer {} -> unlimited, backlog {} -> {})", t.logId(), s.logId(),
                     saved.sourceOutputBuffer(), backlog, Math.max(backlog, backlogBytes));
             return saved;
+        }
+    }
+
+    private static String get(Jedis j, String parameter) {
+        return j.configGet(parameter).get(parameter);
+    }
+
+    @Override
+    public void awaitSynced(String source, String target, long maxLagBytes) {
+        Address s = Address.parse(source);
+        Address t = Address.parse(target);
+        String last = "not polled yet";
+        while (true) {
+            try (Jedis src = connect(s, 0); Jedis dst = connect(t, 0)) {
+                Map<String, String> si = info(src);
+                Map<String, String> ti = info(dst);
+                if (!"slave".equals(ti.get("role")) || !(s.host() + ":" + s.port()).equals(ti.get("master_host") + ":"
+                        + ti.get("master_port"))) {
+                    throw ApplicationFailure.newNonRetryableFailure(t.logId() + " no longer replicates " + s.logId() + " (role "
+                            + ti.get("role") + ", master " + ti.get("master_host") + ":" + ti.get("master_port") + ")",
+                            FAILURE_REFUSED);
+                }
+                long lag = Long.parseLong(si.get("master_repl_offset")) - Long.parseLong(ti.getOrDefault("slave_repl_offset",
+                        "-1"));
+                boolean linked = "up".equals(ti.get("master_link_status")) && !"1".equals(ti.get("master_sync_in_progress"))
+                        && si.get("master_replid").equals(ti.get("master_replid"));
+                if (linked && lag <= maxLagBytes) {
+                    log.info("+split-synced {} caught up with {}: lag {} bytes", t.logId(), s.logId(), lag);
+                    return;
+                }
+                last = "link " + ti.get("master_link_status") + ", sync in progress " + ti.get("master_sync_in_progress")
+                        + ", lag " + lag + " bytes";
+            } catch (redis.clients.jedis.exceptions.JedisException e) {
+                last = e.getMessage(); // loading the RDB: busy for a moment
+            }
+            heartbeat(last);
+            sleepNanos(50_000_000L);
         }
     }
 
@@ -201,10 +241,13 @@ public final class SplitActivitiesImpl implements SplitActivities {
         try (Jedis src = connect(Address.parse(source), 0)) {
             src.configSet("client-output-buffer-limit", saved.sourceOutputBuffer());
             src.configSet("repl-backlog-size", saved.sourceBacklog());
+            src.configSet("repl-diskless-sync-delay", saved.sourceSyncDelay());
+            src.configSet("rdbcompression", saved.sourceRdbCompression());
         }
         try (Jedis dst = connect(Address.parse(target), 0)) {
             dst.configSet("maxmemory", saved.targetMaxmemory());
             dst.configSet("maxmemory-policy", saved.targetPolicy());
+            dst.configSet("repl-diskless-load", saved.targetDisklessLoad());
         }
     }
 

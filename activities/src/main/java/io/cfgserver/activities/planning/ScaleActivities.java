@@ -23,6 +23,14 @@ public interface ScaleActivities {
     @ActivityMethod
     PlanResult plan(ScaleRequest req);
 
+    /**
+     * Checks the request against the registry as a job that has not begun (groups to add must not exist,
+     * their addresses must be unused): the first step of a scale job, so one started from the Temporal UI
+     * or CLI is checked before it changes anything. Fails with {@link #FAILURE_REFUSED} and the reason.
+     */
+    @ActivityMethod
+    void check(ScaleRequest req);
+
     /** Refuses (non-retryably) an instance that holds keys or replicates another: a new group's master must be empty. */
     @ActivityMethod
     void checkEmptyMaster(String address);

@@ -51,6 +51,16 @@ public final class ScaleActivitiesImpl implements ScaleActivities {
     }
 
     @Override
+    public void check(ScaleRequest req) {
+        RegistryState state = registry.read();
+        String problem = req.problem(state.cluster(req.cluster()).orElse(null), true, ClusterPlanner.inUse(state));
+        if (problem != null) {
+            throw ApplicationFailure.newNonRetryableFailure(req.kind() + " refused, nothing changed: " + problem,
+                    FAILURE_REFUSED);
+        }
+    }
+
+    @Override
     public void checkEmptyMaster(String address) {
         Address a = Address.parse(address);
         try (Jedis jedis = new Jedis(new HostAndPort(a.host(), a.port()), DefaultJedisClientConfig.builder()

@@ -279,6 +279,14 @@ public final class Controller implements AutoCloseable {
             once(cluster, g, "-failover-abort-auto-failover-off", "automatic failover is off for this cluster");
             return;
         }
+        boolean ownsSlots = registry.readLocal().cluster(cluster).map(c -> c.slots().owningGroups().contains(groupId))
+                .orElse(true);
+        if (!ownsSlots) {
+            // it serves no client, and the new group of a split is a replica of its source on purpose (its master
+            // may not answer while it loads the full sync): nothing to fail over
+            once(cluster, g, "-failover-abort-no-slots", g.logId() + " owns no slots: no failover");
+            return;
+        }
         if (downShare > policy.fleetBreakerShare()) {
             once(cluster, g, "-failover-abort-fleet-breaker", String.format("%.0f%% of all masters look down (breaker at"
                     + " %.0f%%): the controller's network is suspect, not Redis", downShare * 100,

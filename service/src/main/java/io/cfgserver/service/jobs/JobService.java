@@ -248,14 +248,41 @@ public final class JobService {
         return show(id);
     }
 
+    /**
+     * Pause as a Workflow Update: answers once the workflow has taken it, or 409 with the workflow's own
+     * reason when its validator refuses (past the commit point). A workflow that predates the update
+     * (it does not know it) gets the signal instead.
+     */
     public JobView pause(String id) {
-        stub(running(id, "pause")).signal(PAUSE_SIGNAL);
+        control(running(id, "pause"), io.cfgserver.workflows.JobControl.PAUSE, PAUSE_SIGNAL, "pause");
         return show(id);
     }
 
     public JobView resume(String id) {
-        stub(running(id, "resume")).signal(RESUME_SIGNAL);
+        control(running(id, "resume"), io.cfgserver.workflows.JobControl.RESUME, RESUME_SIGNAL, "resume");
         return show(id);
+    }
+
+    private void control(Job job, String update, String signal, String action) {
+        WorkflowStub stub = stub(job);
+        try {
+            stub.update(update, JobProgress.class);
+        } catch (io.temporal.client.WorkflowUpdateException e) {
+            String why = rootMessage(e);
+            if (why != null && why.toLowerCase(java.util.Locale.ROOT).contains("unknown update")) {
+                stub.signal(signal); // started before jobs answered updates
+                return;
+            }
+            throw new JobException(409, "conflict", job.logId() + " refused to " + action + ": " + why);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t instanceof io.temporal.failure.TemporalFailure f ? f.getOriginalMessage() : t.getMessage();
     }
 
     private Job job(String id) {

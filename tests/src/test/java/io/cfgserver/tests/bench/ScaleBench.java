@@ -147,11 +147,18 @@ public final class ScaleBench {
             }
             MigrateSlotsResult r = MigrationBench.result(temporal.target(), id + "-m0");
             long moveMillis = r.totalMillis() - r.cleanupMillis();
-            // the cut-over: the hold ends when the child's cut-over ends; look at the writes around it
-            long childStart = ended - TimeUnit.MILLISECONDS.toNanos(r.totalMillis());
-            long cutEnd = childStart + TimeUnit.MILLISECONDS.toNanos(moveMillis);
-            long cutFrom = cutEnd - TimeUnit.MILLISECONDS.toNanos(r.heldMillis() + 1000);
-            long cutTo = cutEnd + TimeUnit.MILLISECONDS.toNanos(1000);
+            // the cut-over: the registry's +migration-cutover event (wall clock) is the commit; the hold began
+            // heldMillis before the proxies had it. The writes from a second before to a second after.
+            long commitMillis = -1;
+            for (var e : http.get(base + "/v1/clusters/bench/events?limit=1000").expect(200).json()) {
+                if (e.path("type").asText().equals("+migration-cutover")) {
+                    commitMillis = e.path("atMillis").asLong();
+                }
+            }
+            long nowNanos = System.nanoTime();
+            long commitNanos = nowNanos - TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis() - commitMillis);
+            long cutFrom = commitNanos - TimeUnit.MILLISECONDS.toNanos(r.heldMillis() + 1000);
+            long cutTo = commitNanos + TimeUnit.MILLISECONDS.toNanos(r.cutOverMillis() + 1000);
             System.out.printf("%s: %s; child %s%n", mode, http.get(base + "/v1/jobs/" + id).json().at("/job/message").asText(),
                     http.get(base + "/v1/jobs/" + id + "-m0").json().at("/job/message").asText());
             System.out.printf("%s: writer during the job: %s; around the cut-over: %s%n", mode, w.window(started, ended),

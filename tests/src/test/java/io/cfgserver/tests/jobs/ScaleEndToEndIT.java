@@ -8,6 +8,7 @@ import io.cfgserver.registry.topology.Slots;
 import io.cfgserver.testing.RedisProcess;
 import io.cfgserver.tests.support.AgentProcess;
 import io.cfgserver.tests.support.DataModel;
+import io.cfgserver.tests.support.Histories;
 import io.cfgserver.tests.support.Http;
 import io.cfgserver.tests.support.LoopbackPorts;
 import io.cfgserver.tests.support.NutcrackerProcess;
@@ -85,6 +86,10 @@ class ScaleEndToEndIT {
 
     @AfterAll
     static void stop() {
+        if (service != null && temporal != null) {
+            http.tryGet(url("/v1/clusters/" + CLUSTER + "/jobs")).ifPresent(r -> Histories.save(temporal.target(), r.json(),
+                    Path.of("target", "histories")));
+        }
         if (agent != null) {
             agent.close();
         }
@@ -324,6 +329,11 @@ class ScaleEndToEndIT {
                     "maxKeysPerSecond", 3000));
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                     .until(() -> job(id).at("/progress/step").asText().equals("moves"));
+            // pause and resume are Workflow Updates: the answer comes once the workflow took them
+            JsonNode paused = http.post(url("/v1/jobs/" + id + "/pause"), Map.of()).expect(200).json();
+            assertThat(paused.at("/progress/paused").asBoolean()).as("%s", paused).isTrue();
+            http.post(url("/v1/jobs/" + id + "/resume"), Map.of()).expect(200);
+            assertThat(http.post(url("/v1/jobs/" + id + "/resume"), Map.of()).expect(409).body()).contains("not paused");
             service.peers().forEach(ServiceProcess::kill9);
             service.peers().forEach(ServiceProcess::start);
             service.peers().forEach(p -> p.waitReady(Duration.ofSeconds(90)));

@@ -1,8 +1,5 @@
 package io.cfgserver.workflows.migration;
 
-import io.cfgserver.workflows.JobProgress;
-import io.temporal.workflow.QueryMethod;
-import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
@@ -13,19 +10,9 @@ import io.temporal.workflow.WorkflowMethod;
  * it, the job goes forward.
  */
 @WorkflowInterface
-public interface MigrateSlotsWorkflow {
+public interface MigrateSlotsWorkflow extends io.cfgserver.workflows.JobControl {
     String FAILURE_TYPE = "MigrateSlotsFailed";
 
     @WorkflowMethod
     MigrateSlotsResult run(MigrateSlotsRequest request);
-
-    @QueryMethod
-    JobProgress progress();
-
-    /** Parks the job before its next copy attempt (never after the commit). */
-    @SignalMethod
-    void pause();
-
-    @SignalMethod
-    void resume();
 }

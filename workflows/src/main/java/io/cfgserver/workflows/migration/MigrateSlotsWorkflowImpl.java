@@ -10,6 +10,7 @@ import io.cfgserver.activities.registry.RegistryActivities;
 import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.workflows.ActivityProfiles;
 import io.cfgserver.workflows.JobLock;
+import io.cfgserver.workflows.JobControl.Rules;
 import io.cfgserver.workflows.JobProgress;
 import io.cfgserver.workflows.Jobs;
 import io.temporal.failure.ActivityFailure;
@@ -259,6 +260,28 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
     @Override
     public void resume() {
         pauseRequested = false;
+    }
+
+    @Override
+    public JobProgress pauseJob() {
+        pauseRequested = true;
+        return progress();
+    }
+
+    @Override
+    public void validatePauseJob() {
+        Rules.pause(state, committed, step);
+    }
+
+    @Override
+    public JobProgress resumeJob() {
+        pauseRequested = false;
+        return progress();
+    }
+
+    @Override
+    public void validateResumeJob() {
+        Rules.resume(state, pauseRequested);
     }
 
     private void parkIfPaused() {

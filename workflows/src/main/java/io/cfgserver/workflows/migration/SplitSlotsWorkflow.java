@@ -1,8 +1,5 @@
 package io.cfgserver.workflows.migration;
 
-import io.cfgserver.workflows.JobProgress;
-import io.temporal.workflow.QueryMethod;
-import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
@@ -12,19 +9,9 @@ import io.temporal.workflow.WorkflowMethod;
  * before the commit rolls back (the target is emptied), after it the job goes forward.
  */
 @WorkflowInterface
-public interface SplitSlotsWorkflow {
+public interface SplitSlotsWorkflow extends io.cfgserver.workflows.JobControl {
     String FAILURE_TYPE = "SplitSlotsFailed";
 
     @WorkflowMethod
     MigrateSlotsResult run(MigrateSlotsRequest request);
-
-    @QueryMethod
-    JobProgress progress();
-
-    /** Parks the job before the cut-over (never after the commit). */
-    @SignalMethod
-    void pause();
-
-    @SignalMethod
-    void resume();
 }

@@ -3,13 +3,13 @@ package io.cfgserver.workflows.migration;
 import io.cfgserver.activities.migration.Held;
 import io.cfgserver.activities.migration.SourceFence;
 import io.cfgserver.activities.migration.SplitActivities;
-import io.cfgserver.activities.redis.RedisActivities;
 import io.cfgserver.activities.registry.MovePlan;
 import io.cfgserver.activities.registry.MoveRegistryActivities;
 import io.cfgserver.activities.registry.RegistryActivities;
 import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.workflows.ActivityProfiles;
 import io.cfgserver.workflows.JobLock;
+import io.cfgserver.workflows.JobControl.Rules;
 import io.cfgserver.workflows.JobProgress;
 import io.cfgserver.workflows.Jobs;
 import io.temporal.failure.ApplicationFailure;
@@ -39,7 +39,7 @@ public class SplitSlotsWorkflowImpl implements SplitSlotsWorkflow {
             ActivityProfiles.registry());
     private final SplitActivities split = Workflow.newActivityStub(SplitActivities.class, ActivityProfiles.redisCommand());
     private final SplitActivities trim = Workflow.newActivityStub(SplitActivities.class, ActivityProfiles.moveDelete());
-    private final RedisActivities sync = Workflow.newActivityStub(RedisActivities.class, ActivityProfiles.replicaSync());
+    private final SplitActivities syncWait = Workflow.newActivityStub(SplitActivities.class, ActivityProfiles.replicaSync());
     private final io.cfgserver.activities.migration.MoveActivities delete = Workflow.newActivityStub(
             io.cfgserver.activities.migration.MoveActivities.class, ActivityProfiles.moveDelete());
 
@@ -73,7 +73,7 @@ public class SplitSlotsWorkflowImpl implements SplitSlotsWorkflow {
             enter("attach", plan.targetMaster() + " REPLICAOF " + plan.sourceMaster());
             saved = split.attach(plan.sourceMaster(), plan.targetMaster(), BACKLOG_BYTES, null);
             enter("sync", "full sync of " + plan.targetMaster() + " from " + plan.sourceMaster());
-            sync.awaitReplicaSynced(plan.targetMaster(), plan.sourceMaster(), 1 << 20);
+            syncWait.awaitSynced(plan.sourceMaster(), plan.targetMaster(), 1 << 20);
             if (pauseRequested) {
                 state = JobState.PAUSED;
                 registry.markJob(req.cluster(), req.jobId(), JobState.PAUSED, "paused before the cut-over (still replicating)");
@@ -125,8 +125,13 @@ public class SplitSlotsWorkflowImpl implements SplitSlotsWorkflow {
             long cutOverMillis = Workflow.currentTimeMillis() - stampedAt;
             enter("trim", "deleting what each side no longer owns");
             long trimStart = Workflow.currentTimeMillis();
-            long trimmed = trim.trimOutside(plan.targetMaster(), request.from(), request.to(), request.maxKeysPerSecond());
-            long deleted = delete.deleteRange(plan.sourceMaster(), request.from(), request.to(), request.maxKeysPerSecond());
+            // both sides at once: each deletes on its own instance
+            io.temporal.workflow.Promise<Long> targetSide = io.temporal.workflow.Async.function(trim::trimOutside,
+                    plan.targetMaster(), request.from(), request.to(), request.maxKeysPerSecond());
+            io.temporal.workflow.Promise<Long> sourceSide = io.temporal.workflow.Async.function(delete::deleteRange,
+                    plan.sourceMaster(), request.from(), request.to(), request.maxKeysPerSecond());
+            long trimmed = targetSide.get();
+            long deleted = sourceSide.get();
             split.restore(plan.sourceMaster(), plan.targetMaster(), saved);
             long trimMillis = Workflow.currentTimeMillis() - trimStart;
             enter("finish", "recording the split as done");
@@ -201,6 +206,28 @@ public class SplitSlotsWorkflowImpl implements SplitSlotsWorkflow {
     @Override
     public void resume() {
         pauseRequested = false;
+    }
+
+    @Override
+    public JobProgress pauseJob() {
+        pauseRequested = true;
+        return progress();
+    }
+
+    @Override
+    public void validatePauseJob() {
+        Rules.pause(state, committed, step);
+    }
+
+    @Override
+    public JobProgress resumeJob() {
+        pauseRequested = false;
+        return progress();
+    }
+
+    @Override
+    public void validateResumeJob() {
+        Rules.resume(state, pauseRequested);
     }
 
     private void enter(String next, String what) {

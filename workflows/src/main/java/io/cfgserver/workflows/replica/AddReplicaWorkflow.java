@@ -1,8 +1,5 @@
 package io.cfgserver.workflows.replica;
 
-import io.cfgserver.workflows.JobProgress;
-import io.temporal.workflow.QueryMethod;
-import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
@@ -15,21 +12,11 @@ import io.temporal.workflow.WorkflowMethod;
  * cancelled on a Temporal cancel before the commit point (instance detached, job CANCELLED).
  */
 @WorkflowInterface
-public interface AddReplicaWorkflow {
+public interface AddReplicaWorkflow extends io.cfgserver.workflows.JobControl {
 
     /** Type of the failure the workflow fails with. */
     String FAILURE_TYPE = "AddReplicaFailed";
 
     @WorkflowMethod
     AddReplicaResult run(AddReplicaRequest request);
-
-    @QueryMethod
-    JobProgress progress();
-
-    /** Parks the job at the next step boundary (before the commit point) until {@link #resume()}. */
-    @SignalMethod
-    void pause();
-
-    @SignalMethod
-    void resume();
 }

@@ -5,6 +5,7 @@ import io.cfgserver.activities.registry.RegistryActivities;
 import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.workflows.ActivityProfiles;
 import io.cfgserver.workflows.JobLock;
+import io.cfgserver.workflows.JobControl.Rules;
 import io.cfgserver.workflows.JobProgress;
 import io.cfgserver.workflows.Jobs;
 import io.temporal.failure.ActivityFailure;
@@ -96,6 +97,28 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
     @Override
     public void resume() {
         pauseRequested = false;
+    }
+
+    @Override
+    public JobProgress pauseJob() {
+        pauseRequested = true;
+        return progress();
+    }
+
+    @Override
+    public void validatePauseJob() {
+        Rules.pause(state, committed, step.label());
+    }
+
+    @Override
+    public JobProgress resumeJob() {
+        pauseRequested = false;
+        return progress();
+    }
+
+    @Override
+    public void validateResumeJob() {
+        Rules.resume(state, pauseRequested);
     }
 
     /** The commit point: register and finish, not cancellable (abort is legal only before it). */

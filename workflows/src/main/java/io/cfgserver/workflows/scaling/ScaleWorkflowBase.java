@@ -9,6 +9,7 @@ import io.cfgserver.activities.registry.RegistryActivities;
 import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.workflows.ActivityProfiles;
 import io.cfgserver.workflows.JobLock;
+import io.cfgserver.workflows.JobControl.Rules;
 import io.cfgserver.workflows.JobProgress;
 import io.cfgserver.workflows.Jobs;
 import io.cfgserver.workflows.migration.MigrateSlotsRequest;
@@ -91,6 +92,8 @@ public abstract class ScaleWorkflowBase implements ScaleJob {
             throw refused;
         }
         try {
+            enter("prepare", "checking the request against the registry");
+            scale.check(req);
             if (req.kind().equals(ScaleRequest.SCALE_OUT)) {
                 addGroups();
             }
@@ -196,14 +199,14 @@ public abstract class ScaleWorkflowBase implements ScaleJob {
                     continue;
                 }
             }
-            long wait = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, deadline - Workflow.currentTimeMillis());
             boolean pausedBefore = pauseRequested;
             java.util.function.Supplier<Boolean> woken = () -> inFlight.values().stream().anyMatch(Promise::isCompleted)
                     || pauseRequested != pausedBefore;
-            if (wait == Long.MAX_VALUE) {
-                Workflow.await(woken);
+            if (windowOpen && deadline != Long.MAX_VALUE) {
+                // wake at the window's end too: from then on no move starts
+                Workflow.await(Duration.ofMillis(Math.max(1, deadline - Workflow.currentTimeMillis())), woken);
             } else {
-                Workflow.await(Duration.ofMillis(wait), woken);
+                Workflow.await(woken);
             }
             for (String id : new ArrayList<>(inFlight.keySet())) {
                 Promise<MigrateSlotsResult> p = inFlight.get(id);
@@ -347,6 +350,30 @@ public abstract class ScaleWorkflowBase implements ScaleJob {
     @Override
     public void resume() {
         pauseRequested = false;
+    }
+
+    @Override
+    public JobProgress pauseJob() {
+        pauseRequested = true;
+        detail = running.isEmpty() ? detail : detail + "; pause requested: no new move starts, the running ones finish";
+        return progress();
+    }
+
+    @Override
+    public void validatePauseJob() {
+        // every move done: the job is finishing, like a move past its commit point
+        Rules.pause(state, step.equals("remove") || step.equals("finish"), step);
+    }
+
+    @Override
+    public JobProgress resumeJob() {
+        pauseRequested = false;
+        return progress();
+    }
+
+    @Override
+    public void validateResumeJob() {
+        Rules.resume(state, pauseRequested);
     }
 
     private void enter(String next, String what) {
