@@ -210,15 +210,15 @@ Grow the cluster to 3 groups: first the plan (a dry run: moves, sampled keys, ET
 (g3 takes slots from both groups: two key-by-key moves; a new group that takes all its slots from
 one group, as when a cluster doubles, goes by replication instead: the split fast path):
   B='{"type":"scale-out","params":{"groups":[{"id":"g3","master":"127.0.0.1:7021","replicas":["127.0.0.1:7022"]}]}}'
-  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
        -d "\$B" http://127.0.0.1:18081/v1/clusters/demo/plans
-  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
        -d "\$B" http://127.0.0.1:18081/v1/clusters/demo/jobs
   curl -s http://127.0.0.1:18081/v1/clusters/demo/jobs       # the scale-out, its replica rebuild and its moves
 Even it out later, or every night at 3 (a Temporal Schedule; see Schedules in the UI):
-  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
        -d '{"type":"rebalance","params":{}}' http://127.0.0.1:18081/v1/clusters/demo/plans
-  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
        -d '{"cron":"0 3 * * *","window":"2h","tolerance":0.05}' http://127.0.0.1:18081/v1/clusters/demo/schedules
 
 Through the proxies (twemproxy, routed by the registry's slot map; 2 agents keep them current):

@@ -148,10 +148,6 @@ public final class ScheduleService {
         ScheduleDescription d = describe(clusterName, id);
         Schedule s = d.getSchedule();
         ScheduleSpec spec = s.getSpec();
-        String cron = spec.getCronExpressions() == null || spec.getCronExpressions().isEmpty() ? null
-                : String.join(" | ", spec.getCronExpressions());
-        String every = spec.getIntervals() == null || spec.getIntervals().isEmpty() ? null
-                : spec.getIntervals().get(0).getEvery().toString();
         Map<String, JsonNode> params = new LinkedHashMap<>();
         try {
             String body = (String) d.getMemo("body", String.class);
@@ -159,6 +155,13 @@ public final class ScheduleService {
         } catch (Exception e) {
             // a schedule made elsewhere: no body
         }
+        // Temporal keeps a cron expression as calendars: the expression as given is the body's
+        String cron = params.containsKey("cron") ? params.get("cron").asText()
+                : spec.getCronExpressions() == null || spec.getCronExpressions().isEmpty() ? null
+                : String.join(" | ", spec.getCronExpressions());
+        String every = params.containsKey("every") ? params.get("every").asText()
+                : spec.getIntervals() == null || spec.getIntervals().isEmpty() ? null
+                : spec.getIntervals().get(0).getEvery().toString();
         List<Run> runs = d.getInfo().getRecentActions().stream().map(a -> new Run(
                 a.getAction() instanceof ScheduleActionExecutionStartWorkflow w ? w.getWorkflowId() : null,
                 String.valueOf(a.getScheduledAt()), String.valueOf(a.getStartedAt()))).toList();

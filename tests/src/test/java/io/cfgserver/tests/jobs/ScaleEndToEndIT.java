@@ -399,6 +399,8 @@ class ScaleEndToEndIT {
         JsonNode created = http.post(schedules, Map.of("every", "3s", "window", "10m", "tolerance", 0.05, "maxMoves", 8))
                 .expect(201).json();
         String sid = created.path("id").asText();
+        assertThat(created.path("every").asText()).isEqualTo("3s");
+        assertThat(created.path("nextRuns")).isNotEmpty();
         assertThat(http.get(schedules).expect(200).json()).extracting(s -> s.path("id").asText()).containsExactly(sid);
         // it fires: a rebalance that finds the cluster within tolerance
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> scheduledJobs(sid).stream()
