@@ -52,7 +52,7 @@ class ScaleEndToEndIT {
     static TemporalDevServer temporal;
     static ServiceCluster service;
     static Http http;
-    /** g1 master, replica; g2 master, replica; spares for g3, g4 (master, replica each). */
+    /** g1 master, replica; g2 master, replica; spares for g3, g4, g6 (master, replica each). */
     static final List<RedisProcess> REDIS = new ArrayList<>();
     static AgentProcess agent;
     static int proxyPort;
@@ -68,7 +68,7 @@ class ScaleEndToEndIT {
                     .tryGet(p.adminUrl() + "/healthcheck").map(r -> r.json().at("/temporal/healthy").asBoolean())
                     .orElse(false));
         }
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < 10; i++) {
             REDIS.add(RedisProcess.start(tmp.resolve("redis")));
         }
         proxyPort = LoopbackPorts.next();
@@ -482,8 +482,72 @@ class ScaleEndToEndIT {
         try (Jedis s = REDIS.get(0).jedis()) {
             assertThat(s.configGet("min-replicas-to-write").get("min-replicas-to-write")).as("fence lifted").isEqualTo("0");
         }
-        String next = startJob("rebalance", Map.of());
+        // a retried start with the same Idempotency-Key returns the job the first one started
+        String jobs = url("/v1/clusters/" + CLUSTER + "/jobs");
+        Map<String, Object> body = Map.of("type", "rebalance", "params", Map.of("tolerance", 0.05));
+        Http.Response first = http.send("POST", jobs, body, Map.of("Idempotency-Key", "nightly-1"));
+        assertThat(first.status()).as("%s", first.body()).isEqualTo(201);
+        String next = first.json().at("/job/id").asText();
+        Http.Response again = http.send("POST", jobs, body, Map.of("Idempotency-Key", "nightly-1"));
+        assertThat(again.status()).as("%s", again.body()).isEqualTo(200);
+        assertThat(again.json().at("/job/id").asText()).isEqualTo(next);
+        assertThat(http.send("POST", jobs, Map.of("type", "rebalance", "params", Map.of()), Map.of("Idempotency-Key",
+                "nightly-1")).status()).as("the same key with other params").isEqualTo(422);
         awaitJob(next, "SUCCEEDED");
+        assertModelHolds();
+    }
+
+    static RedisProcess masterOf(String group) {
+        String address = http.get(url("/v1/clusters/" + CLUSTER + "/groups/" + group)).expect(200).json().at("/master/address")
+                .asText();
+        return REDIS.stream().filter(r -> r.address().equals(address)).findFirst().orElseThrow();
+    }
+
+    static Map<String, String> config(RedisProcess r, String... names) {
+        Map<String, String> out = new TreeMap<>();
+        try (Jedis j = r.jedis()) {
+            for (String n : names) {
+                out.put(n, j.configGet(n).get(n));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    @Order(8)
+    void aSplitCancelledDuringItsSyncRollsBackAndMovesNothing() throws Exception {
+        RedisProcess source = masterOf("g1");
+        String[] settings = {"client-output-buffer-limit", "repl-backlog-size", "repl-diskless-sync-delay", "rdbcompression"};
+        Map<String, String> before = config(source, settings);
+        Map<String, Integer> slots = slotCounts();
+        try (Jedis j = source.jedis()) {
+            j.configSet("rdb-key-save-delay", "300"); // µs a key: the full sync takes seconds
+        }
+        try {
+            // weights that leave every group but g1 at its quota: g6 takes its 128 slots from g1 alone, so it splits
+            String id = startJob("scale-out", Map.of("groups", List.of(group("g6", 8, 9)), "weights",
+                    Map.of("g1", 1, "g2", 2, "g3", 2, "g5", 2)));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> http
+                    .tryGet(url("/v1/jobs/" + id + "-m0")).map(r -> r.status() == 200 && r.json().at("/job/type").asText()
+                            .equals("split-slots") && r.json().at("/progress/step").asText().equals("sync")).orElse(false));
+            http.post(url("/v1/jobs/" + id + "/cancel"), Map.of()).expect(200);
+            awaitJob(id, "CANCELLED");
+            awaitJob(id + "-m0", "CANCELLED");
+        } finally {
+            try (Jedis j = source.jedis()) {
+                j.configSet("rdb-key-save-delay", "0");
+            }
+        }
+        assertThat(slotCounts()).as("no slot moved").isEqualTo(slots);
+        assertThat(cluster().path("migrations")).isEmpty();
+        try (Jedis j = REDIS.get(8).jedis()) {
+            assertThat(j.info("replication")).as("the new master is detached").contains("role:master");
+            assertThat(j.dbSize()).as("and empty").isZero();
+        }
+        assertThat(config(source, settings)).as("the source's settings are back").isEqualTo(before);
+        try (Jedis j = source.jedis()) {
+            assertThat(j.configGet("min-replicas-to-write").get("min-replicas-to-write")).as("no fence").isEqualTo("0");
+        }
         assertModelHolds();
     }
 }

@@ -106,9 +106,15 @@ public final class Http {
     }
 
     public Response send(String method, String url, Object body) {
+        return send(method, url, body, java.util.Map.of());
+    }
+
+    /** As {@link #send(String, String, Object)}, with more request headers (e.g. {@code Idempotency-Key}). */
+    public Response send(String method, String url, Object body, java.util.Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
                 .timeout(timeout)
                 .header("Accept", "application/json");
+        headers.forEach(request::header);
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
