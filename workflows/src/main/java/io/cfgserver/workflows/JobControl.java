@@ -16,6 +16,7 @@ import io.temporal.workflow.UpdateValidatorMethod;
 public interface JobControl {
     String PAUSE = "pauseJob";
     String RESUME = "resumeJob";
+    String CANCEL = "cancelJob";
 
     @QueryMethod
     JobProgress progress();
@@ -42,6 +43,22 @@ public interface JobControl {
     @UpdateValidatorMethod(updateName = RESUME)
     void validateResumeJob();
 
+    /**
+     * The check before a cancel: the service sends it, then Temporal's cancel request. Accepted, it
+     * changes nothing; refused, the job is past its commit point (a cancel would be ignored: it only
+     * goes forward) or finished, and the caller is told why instead of cancelling.
+     */
+    @UpdateMethod(name = CANCEL)
+    default JobProgress cancelJob() {
+        return progress();
+    }
+
+    /** The same rules as a pause: a job past its commit point or finished cannot be cancelled. */
+    @UpdateValidatorMethod(updateName = CANCEL)
+    default void validateCancelJob() {
+        validatePauseJob();
+    }
+
     /** The validators' rules, shared by every job. */
     final class Rules {
         private Rules() {
@@ -50,11 +67,11 @@ public interface JobControl {
         /** Refuses a pause of a finished job, or of one past its commit point ({@code step} names where it is). */
         public static void pause(JobState state, boolean committed, String step) {
             if (state.terminal()) {
-                throw new IllegalStateException("the job has finished as " + state + ": nothing to pause");
+                throw new IllegalStateException("the job has finished as " + state + ": nothing to pause or cancel");
             }
             if (committed) {
                 throw new IllegalStateException("the job is past its commit point (step " + step + "): it only goes"
-                        + " forward now and cannot be paused");
+                        + " forward now, it cannot be paused or cancelled");
             }
         }
 

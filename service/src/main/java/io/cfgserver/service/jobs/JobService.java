@@ -242,8 +242,14 @@ public final class JobService {
         }
     }
 
+    /**
+     * Cancel: first the {@code cancelJob} Update, whose validator refuses (409, the workflow's reason) a
+     * job past its commit point; then Temporal's cancel request. A workflow that predates the Update is
+     * cancelled at once (past its commit point it ignores the cancel and finishes).
+     */
     public JobView cancel(String id) {
         Job job = running(id, "cancel");
+        control(job, io.cfgserver.workflows.JobControl.CANCEL, null, "cancel");
         stub(job).cancel();
         return show(id);
     }
@@ -270,7 +276,9 @@ public final class JobService {
         } catch (io.temporal.client.WorkflowUpdateException e) {
             String why = rootMessage(e);
             if (why != null && why.toLowerCase(java.util.Locale.ROOT).contains("unknown update")) {
-                stub.signal(signal); // started before jobs answered updates
+                if (signal != null) {
+                    stub.signal(signal); // started before jobs answered updates
+                }
                 return;
             }
             throw new JobException(409, "conflict", job.logId() + " refused to " + action + ": " + why);

@@ -390,6 +390,33 @@ class ScaleEndToEndIT {
         // the old plan is stale now
         assertThat(http.post(url("/v1/clusters/" + CLUSTER + "/jobs"), plan.path("start")).expect(409).body())
                 .contains("changed since");
+
+        // by memory: 5 MB in one slot of g1 make it a jumbo slot, reported and not moved; g1's other slots go
+        String tag = java.util.stream.IntStream.range(0, 100_000).mapToObj(i -> "t" + i)
+                .filter(t -> Slots.slot("{" + t + "}") == 7).findFirst().orElseThrow();
+        List<String> big = new ArrayList<>();
+        try (Jedis j = NutcrackerProcess.proxyClient("127.0.0.1", proxyPort)) {
+            for (int i = 0; i < 10; i++) {
+                String k = "big:{" + tag + "}:" + i;
+                j.set(k, "x".repeat(512 * 1024));
+                big.add(k);
+            }
+        }
+        try {
+            JsonNode byMemory = http.post(url("/v1/clusters/" + CLUSTER + "/plans"), Map.of("type", "rebalance", "params",
+                    Map.of("by", "memory", "tolerance", 0.02))).expect(200).json();
+            System.out.println("rebalance plan by memory: " + byMemory.at("/plan/summary").asText());
+            assertThat(byMemory.at("/plan/by").asText()).isEqualTo("memory");
+            assertThat(byMemory.at("/plan/jumbo")).extracting(JsonNode::asInt).containsExactly(7);
+            assertThat(byMemory.at("/plan/moves")).isNotEmpty().allSatisfy(m -> {
+                assertThat(m.path("source").asText()).isEqualTo("g1");
+                assertThat(m.path("from").asInt() > 7 || m.path("to").asInt() < 7).as("slot 7 stays: %s", m).isTrue();
+            });
+        } finally {
+            try (Jedis j = NutcrackerProcess.proxyClient("127.0.0.1", proxyPort)) {
+                big.forEach(j::del);
+            }
+        }
     }
 
     @Test
