@@ -8,7 +8,6 @@ import io.cfgserver.service.config.CfgServerConfiguration;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,12 +37,9 @@ class ApiIT {
     record Answer(int status, JsonNode body) {
     }
 
+    /** The test code's one port allocator (20000-32000, below the ephemeral range). */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new RuntimeException(e);
-        }
+        return io.cfgserver.testing.FreePorts.next();
     }
 
     static String writeConfig() {

@@ -334,13 +334,16 @@ class FailoverIT {
         Files.writeString(hole, "");
         try {
             await().atMost(Duration.ofSeconds(20)).until(() -> events(f).contains("-odown-not-confirmed"));
-            Thread.sleep(3000); // several more downAfter periods: still nothing may happen
-            for (int g = 0; g < 2; g++) {
-                assertThat(group(f, g).path("epoch").asLong()).isZero();
-                assertThat(group(f, g).at("/master/address").asText()).isEqualTo(f.master(g).address());
-                assertThat(info(f.master(g))).contains("role:master");
-            }
-            assertThat(events(f)).doesNotContain("+failover-start");
+            // several more downAfter periods: nothing may happen all along
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(250))
+                    .untilAsserted(() -> {
+                        for (int g = 0; g < 2; g++) {
+                            assertThat(group(f, g).path("epoch").asLong()).isZero();
+                            assertThat(group(f, g).at("/master/address").asText()).isEqualTo(f.master(g).address());
+                            assertThat(info(f.master(g))).contains("role:master");
+                        }
+                        assertThat(events(f)).doesNotContain("+failover-start");
+                    });
         } finally {
             Files.deleteIfExists(hole);
         }
@@ -356,10 +359,12 @@ class FailoverIT {
         f.master(0).kill9();
         await().atMost(Duration.ofSeconds(20)).until(() -> events(f).contains("-failover-abort-no-good-replica"));
         assertThat(events(f)).contains("priority 0");
-        Thread.sleep(1500);
-        assertThat(group(f, 0).at("/master/address").asText()).isEqualTo(f.master(0).address());
-        assertThat(group(f, 0).path("epoch").asLong()).isZero();
-        assertThat(info(replica)).contains("role:slave");
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(250))
+                .untilAsserted(() -> {
+                    assertThat(group(f, 0).at("/master/address").asText()).isEqualTo(f.master(0).address());
+                    assertThat(group(f, 0).path("epoch").asLong()).isZero();
+                    assertThat(info(replica)).contains("role:slave");
+                });
     }
 
     @Test
@@ -391,8 +396,10 @@ class FailoverIT {
         f.master(0).kill9();
         await().atMost(Duration.ofSeconds(20)).until(() -> events(f).contains("-failover-abort-auto-failover-off"));
         assertThat(events(f)).contains("+sdown", "+odown");
-        Thread.sleep(1500);
-        assertThat(group(f, 0).path("epoch").asLong()).isZero();
-        assertThat(info(f.groups().get(0).get(1))).contains("role:slave");
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(250))
+                .untilAsserted(() -> {
+                    assertThat(group(f, 0).path("epoch").asLong()).isZero();
+                    assertThat(info(f.groups().get(0).get(1))).contains("role:slave");
+                });
     }
 }
