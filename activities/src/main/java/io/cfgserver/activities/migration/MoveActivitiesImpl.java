@@ -268,33 +268,38 @@ public class MoveActivitiesImpl implements MoveActivities {
 
     @Override
     public long deleteRange(String address, int from, int to, long maxKeysPerSecond) {
+        try (Jedis j = connect(Address.parse(address), 0)) {
+            return deleteWhere(j, slot -> slot >= from && slot <= to, maxKeysPerSecond);
+        }
+    }
+
+    /**
+     * Deletes every key of database 0 whose slot passes {@code inScope}: SCAN + UNLINK, heartbeating each
+     * step, at most {@code maxKeysPerSecond} keys a second (0: no limit). Returns how many it deleted.
+     */
+    static long deleteWhere(Jedis j, java.util.function.IntPredicate inScope, long maxKeysPerSecond) {
         long deleted = 0;
         long started = System.nanoTime();
-        try (Jedis j = connect(Address.parse(address), 0)) {
-            String cursor = ScanParams.SCAN_POINTER_START;
-            do {
-                ScanResult<byte[]> r = j.scan(cursor.getBytes(), new ScanParams().count(1000));
-                List<byte[]> keys = r.getResult().stream().filter(k -> {
-                    int s = Slots.slot(k);
-                    return s >= from && s <= to;
-                }).toList();
-                if (!keys.isEmpty()) {
-                    deleted += j.unlink(keys.toArray(new byte[0][]));
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            ScanResult<byte[]> r = j.scan(cursor.getBytes(), new ScanParams().count(1000));
+            List<byte[]> keys = r.getResult().stream().filter(k -> inScope.test(Slots.slot(k))).toList();
+            if (!keys.isEmpty()) {
+                deleted += j.unlink(keys.toArray(new byte[0][]));
+            }
+            cursor = r.getCursor();
+            try {
+                Activity.getExecutionContext().heartbeat(deleted);
+            } catch (IllegalStateException e) {
+                // outside an activity
+            }
+            if (maxKeysPerSecond > 0) {
+                long ahead = deleted * 1_000_000_000L / maxKeysPerSecond - (System.nanoTime() - started);
+                if (ahead > 0) {
+                    sleep(Math.min(ahead, 1_000_000_000L)); // a step at a time: the heartbeat goes on
                 }
-                cursor = r.getCursor();
-                try {
-                    Activity.getExecutionContext().heartbeat(deleted);
-                } catch (IllegalStateException e) {
-                    // outside an activity
-                }
-                if (maxKeysPerSecond > 0) {
-                    long ahead = deleted * 1_000_000_000L / maxKeysPerSecond - (System.nanoTime() - started);
-                    if (ahead > 0) {
-                        sleep(Math.min(ahead, 1_000_000_000L)); // a step at a time: the heartbeat goes on
-                    }
-                }
-            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
-        }
+            }
+        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
         return deleted;
     }
 

@@ -2,7 +2,6 @@ package io.cfgserver.activities.migration;
 
 import io.cfgserver.registry.fencing.FencingStamp;
 import io.cfgserver.registry.topology.Address;
-import io.cfgserver.registry.topology.Slots;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;
@@ -14,8 +13,6 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisProtocol;
-import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.resps.ScanResult;
 
 /** {@link SplitActivities} over short Jedis connections. */
 public final class SplitActivitiesImpl implements SplitActivities {
@@ -101,7 +98,11 @@ public final class SplitActivitiesImpl implements SplitActivities {
             } catch (redis.clients.jedis.exceptions.JedisException e) {
                 last = e.getMessage(); // loading the RDB: busy for a moment
             }
-            heartbeat(last);
+            try {
+                Activity.getExecutionContext().heartbeat(last);
+            } catch (IllegalStateException e) {
+                // outside an activity
+            }
             sleepNanos(50_000_000L);
         }
     }
@@ -196,30 +197,9 @@ public final class SplitActivitiesImpl implements SplitActivities {
 
     @Override
     public long trimOutside(String address, int from, int to, long maxKeysPerSecond) {
-        long deleted = 0;
-        long started = System.nanoTime();
         try (Jedis j = connect(Address.parse(address), 0)) {
-            String cursor = ScanParams.SCAN_POINTER_START;
-            do {
-                ScanResult<byte[]> r = j.scan(cursor.getBytes(), new ScanParams().count(1000));
-                List<byte[]> keys = r.getResult().stream().filter(k -> {
-                    int slot = Slots.slot(k);
-                    return slot < from || slot > to;
-                }).toList();
-                if (!keys.isEmpty()) {
-                    deleted += j.unlink(keys.toArray(new byte[0][]));
-                }
-                cursor = r.getCursor();
-                heartbeat(deleted);
-                if (maxKeysPerSecond > 0) {
-                    long ahead = deleted * 1_000_000_000L / maxKeysPerSecond - (System.nanoTime() - started);
-                    if (ahead > 0) {
-                        sleepNanos(Math.min(ahead, 1_000_000_000L));
-                    }
-                }
-            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+            return MoveActivitiesImpl.deleteWhere(j, slot -> slot < from || slot > to, maxKeysPerSecond);
         }
-        return deleted;
     }
 
     @Override
@@ -248,14 +228,6 @@ public final class SplitActivitiesImpl implements SplitActivities {
             dst.configSet("maxmemory", saved.targetMaxmemory());
             dst.configSet("maxmemory-policy", saved.targetPolicy());
             dst.configSet("repl-diskless-load", saved.targetDisklessLoad());
-        }
-    }
-
-    private static void heartbeat(Object details) {
-        try {
-            Activity.getExecutionContext().heartbeat(details);
-        } catch (IllegalStateException e) {
-            // outside an activity
         }
     }
 

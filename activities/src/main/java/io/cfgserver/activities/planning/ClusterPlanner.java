@@ -46,7 +46,7 @@ public final class ClusterPlanner {
     public PlanResult plan(RegistryState state, ScaleRequest req, boolean fresh) {
         Cluster cluster = state.cluster(req.cluster()).orElseThrow(() -> new Refused("cluster-[" + req.cluster()
                 + "] does not exist"));
-        String problem = req.problem(cluster, fresh, inUse(state));
+        String problem = req.problem(cluster, fresh, state.addressesInUse());
         if (problem != null) {
             throw new Refused(problem);
         }
@@ -88,16 +88,6 @@ public final class ClusterPlanner {
                 rate[1] > 0 ? "measured over the last " + (long) rate[1] + " moves of " + cluster.logId()
                         : "default (no move of " + cluster.logId() + " measured yet)",
                 summary);
-    }
-
-    /** Every instance and proxy address registered in any cluster. */
-    public static java.util.Set<Address> inUse(RegistryState state) {
-        java.util.Set<Address> used = new java.util.HashSet<>();
-        for (Cluster c : state.clusters().values()) {
-            c.instances().forEach(i -> used.add(i.address()));
-            c.proxies().forEach(p -> used.add(p.listen()));
-        }
-        return used;
     }
 
     /** {@code plan-<version>-<digest of kind and moves>}. */

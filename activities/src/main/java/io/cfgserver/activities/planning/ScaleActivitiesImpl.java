@@ -53,7 +53,7 @@ public final class ScaleActivitiesImpl implements ScaleActivities {
     @Override
     public void check(ScaleRequest req) {
         RegistryState state = registry.read();
-        String problem = req.problem(state.cluster(req.cluster()).orElse(null), true, ClusterPlanner.inUse(state));
+        String problem = req.problem(state.cluster(req.cluster()).orElse(null), true, state.addressesInUse());
         if (problem != null) {
             throw ApplicationFailure.newNonRetryableFailure(req.kind() + " refused, nothing changed: " + problem,
                     FAILURE_REFUSED);

@@ -321,12 +321,7 @@ public final class Transitions {
     }
 
     static Set<Address> addressesInUse(RegistryState s) {
-        Set<Address> used = new HashSet<>();
-        for (Cluster c : s.clusters().values()) {
-            c.instances().forEach(i -> used.add(i.address()));
-            c.proxies().forEach(p -> used.add(p.listen()));
-        }
-        return used;
+        return s.addressesInUse();
     }
 
     static Cluster cluster(RegistryState s, String name) {

@@ -49,6 +49,16 @@ public record RegistryState(
         return events.getOrDefault(cluster, List.of());
     }
 
+    /** Every instance and proxy address registered in any cluster: one address, one role. */
+    public java.util.Set<Address> addressesInUse() {
+        java.util.Set<Address> used = new java.util.HashSet<>();
+        for (Cluster c : clusters.values()) {
+            c.instances().forEach(i -> used.add(i.address()));
+            c.proxies().forEach(p -> used.add(p.listen()));
+        }
+        return used;
+    }
+
     public List<Job> jobsOf(String cluster) {
         return jobs.values().stream().filter(j -> j.cluster().equals(cluster)).toList();
     }

@@ -75,7 +75,7 @@ final class ScaleKind implements JobKind {
                 (int) p.number("parallel", ScaleRequest.DEFAULT_PARALLEL), window(p), null, null, scheduled,
                 (int) p.number("keysPerBatch", MigrateSlotsRequest.DEFAULT_KEYS_PER_BATCH),
                 p.number("maxPauseMillis", MigrateSlotsRequest.DEFAULT_MAX_PAUSE_MILLIS), p.number("maxKeysPerSecond", 0));
-        String problem = req.problem(cluster, true, ClusterPlanner.inUse(state));
+        String problem = req.problem(cluster, true, state.addressesInUse());
         if (problem != null) {
             throw new JobException(problem.contains("already registered") || problem.contains("exists already") ? 409 : 422,
                     problem.contains("already registered") || problem.contains("exists already") ? "conflict" : "invalid",

@@ -84,7 +84,7 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
             }
             boolean cancelled = f instanceof CanceledFailure || CancellationScope.current().isCancelRequested();
             String outcome = cancelled ? "cancelled" : abortReason(f);
-            String why = cancelled ? "cancelled by the operator" : reason(f);
+            String why = cancelled ? "cancelled by the operator" : JobLock.reason(f);
             if (plan != null && held != null && !abortRecorded(outcome, why)) {
                 // the cut-over committed though its reply never came: the move can only finish
                 log.info("job-[{}] the registry has the move committed: finishing it instead of rolling back", req.jobId());
@@ -123,8 +123,8 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
                     || attempt >= MAX_ATTEMPTS) {
                 throw f;
             }
-            log.warn("job-[{}] copy attempt {} failed ({}): planning it again", request.jobId(), attempt, reason(f));
-            detail = "copy attempt " + attempt + " failed: " + reason(f) + "; trying again";
+            log.warn("job-[{}] copy attempt {} failed ({}): planning it again", request.jobId(), attempt, JobLock.reason(f));
+            detail = "copy attempt " + attempt + " failed: " + JobLock.reason(f) + "; trying again";
             Workflow.sleep(java.time.Duration.ofSeconds(2));
             return null;
         }
@@ -205,7 +205,7 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
                         command.lift(plan.sourceMaster(), held != null ? held.saved()
                                 : new SourceFence.Saved(plan.minReplicasToWrite(), plan.minReplicasMaxLag()));
                     } catch (ActivityFailure e) {
-                        log.warn("job-[{}] could not lift a fence on {}: {}", request.jobId(), plan.sourceMaster(), reason(e));
+                        log.warn("job-[{}] could not lift a fence on {}: {}", request.jobId(), plan.sourceMaster(), JobLock.reason(e));
                     }
                     if (held == null) {
                         moves.abort(request.cluster(), request.jobId(), outcome, why); // no hold: no commit
@@ -214,8 +214,8 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
                 }
                 registry.finishJob(request.cluster(), request.jobId(), end, detail);
             } catch (ActivityFailure e) {
-                log.warn("job-[{}] rollback incomplete: {}", request.jobId(), reason(e));
-                detail = detail + "; rollback incomplete: " + reason(e);
+                log.warn("job-[{}] rollback incomplete: {}", request.jobId(), JobLock.reason(e));
+                detail = detail + "; rollback incomplete: " + JobLock.reason(e);
             }
         }).run();
         log.info("job-[{}] {}", request.jobId(), detail);
@@ -225,14 +225,14 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
 
     private ApplicationFailure failed(TemporalFailure cause) {
         String message = "migrate-slots job-[" + request.jobId() + "] failed after its commit at step " + step + ": "
-                + reason(cause) + " (the slots belong to group-[" + request.target() + "]; finish the step by hand)";
+                + JobLock.reason(cause) + " (the slots belong to group-[" + request.target() + "]; finish the step by hand)";
         state = JobState.FAILED;
         detail = message;
         Workflow.newDetachedCancellationScope(() -> {
             try {
                 registry.finishJob(request.cluster(), request.jobId(), JobState.FAILED, message);
             } catch (ActivityFailure e) {
-                log.warn("job-[{}] could not be recorded as failed: {}", request.jobId(), reason(e));
+                log.warn("job-[{}] could not be recorded as failed: {}", request.jobId(), JobLock.reason(e));
             }
         }).run();
         return ApplicationFailure.newNonRetryableFailureWithCause(message, FAILURE_TYPE, cause);
@@ -300,13 +300,5 @@ public class MigrateSlotsWorkflowImpl implements MigrateSlotsWorkflow {
         step = next;
         detail = what;
         log.info("job-[{}] step {}: {}", request.jobId(), next, what);
-    }
-
-    private static String reason(Throwable failure) {
-        Throwable t = failure;
-        while (t instanceof ActivityFailure && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t instanceof TemporalFailure ? ((TemporalFailure) t).getOriginalMessage() : String.valueOf(t);
     }
 }

@@ -171,7 +171,7 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
             try {
                 registry.finishJob(req.cluster(), req.jobId(), JobState.FAILED, message);
             } catch (ActivityFailure e) {
-                log.warn("job-[{}] could not be recorded as failed: {}", req.jobId(), reason(e));
+                log.warn("job-[{}] could not be recorded as failed: {}", req.jobId(), JobLock.reason(e));
             }
         }
         return ApplicationFailure.newNonRetryableFailure(message, FAILURE_TYPE);
@@ -180,7 +180,7 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
     /** Records the job as failed (best effort) and returns the failure the workflow fails with. */
     private ApplicationFailure failed(TemporalFailure cause) {
         String message = "add-replica of " + instanceId(request.replica()) + " to " + groupId() + " failed at step "
-                + step.label() + ": " + reason(cause);
+                + step.label() + ": " + JobLock.reason(cause);
         state = JobState.FAILED;
         detail = message;
         log.warn("job-[{}] {}", request.jobId(), message);
@@ -188,7 +188,7 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
             try {
                 registry.finishJob(request.cluster(), request.jobId(), JobState.FAILED, message);
             } catch (ActivityFailure e) {
-                log.warn("job-[{}] could not be recorded as failed: {}", request.jobId(), reason(e));
+                log.warn("job-[{}] could not be recorded as failed: {}", request.jobId(), JobLock.reason(e));
             }
         }).run();
         return ApplicationFailure.newNonRetryableFailureWithCause(message, FAILURE_TYPE, cause);
@@ -211,7 +211,7 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
                         outcome = "; " + instanceId(request.replica()) + " detached (it keeps the data it copied)";
                     }
                 } catch (ActivityFailure e) {
-                    outcome = "; could not detach " + instanceId(request.replica()) + ": " + reason(e);
+                    outcome = "; could not detach " + instanceId(request.replica()) + ": " + JobLock.reason(e);
                     log.warn("job-[{}] {}", request.jobId(), outcome);
                 }
             }
@@ -219,7 +219,7 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
             try {
                 registry.finishJob(request.cluster(), request.jobId(), JobState.CANCELLED, detail);
             } catch (ActivityFailure e) {
-                log.warn("job-[{}] could not be recorded as cancelled: {}", request.jobId(), reason(e));
+                log.warn("job-[{}] could not be recorded as cancelled: {}", request.jobId(), JobLock.reason(e));
             }
         }).run();
         log.info("job-[{}] {}", request.jobId(), detail);
@@ -227,13 +227,6 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
     }
 
     /** The innermost message of an activity failure (what the activity said, or the timeout). */
-    private static String reason(Throwable failure) {
-        Throwable t = failure;
-        while (t instanceof ActivityFailure && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t instanceof TemporalFailure ? ((TemporalFailure) t).getOriginalMessage() : String.valueOf(t);
-    }
 
     private String groupId() {
         return "group-[" + request.group() + "] of cluster-[" + request.cluster() + "]";
