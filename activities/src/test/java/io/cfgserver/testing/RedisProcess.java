@@ -33,7 +33,7 @@ public final class RedisProcess implements AutoCloseable {
 
     private final int port;
     private final Path workDir;
-    private final List<String> extraArgs;
+    private List<String> extraArgs;
     private Process process;
 
     private RedisProcess(int port, Path workDir, List<String> extraArgs) {
@@ -105,6 +105,14 @@ public final class RedisProcess implements AutoCloseable {
     /** Stops the process if it runs, then starts it again on the same port and folder. */
     public RedisProcess restart() {
         stop();
+        launch();
+        return this;
+    }
+
+    /** Stops the process if it runs, then starts it again on the same port and folder with other extra arguments. */
+    public RedisProcess restartWith(String... newExtraArgs) {
+        stop();
+        extraArgs = List.of(newExtraArgs);
         launch();
         return this;
     }

@@ -160,6 +160,8 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         env.jersey().register(new GroupsResource(peer, clock));
         env.jersey().register(new ProxiesResource(peer, clock));
         env.jersey().register(new PolicyResource(peer, clock));
+        env.jersey().register(new io.cfgserver.service.api.ConfigResource(peer, clock,
+                config.controller.driftPeriod.toJavaDuration()));
         env.jersey().register(new SlotsResource(peer, clock));
         env.jersey().register(new ClusterJobsResource(jobs));
         env.jersey().register(new JobsResource(jobs));

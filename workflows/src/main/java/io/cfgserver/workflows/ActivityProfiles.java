@@ -70,6 +70,18 @@ public final class ActivityProfiles {
                 .build();
     }
 
+    /**
+     * A config rollout's step on one group or proxy: heartbeating; a refusal is not retried, an unreachable
+     * instance a few times, then the job stops there and waits for a resume.
+     */
+    public static ActivityOptions configStep() {
+        return ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(3))
+                .setHeartbeatTimeout(Duration.ofSeconds(15))
+                .setRetryOptions(backoff(Duration.ofSeconds(1), Duration.ofSeconds(10), 5))
+                .build();
+    }
+
     private static RetryOptions backoff(Duration initial, Duration max, int maxAttempts) {
         return RetryOptions.newBuilder()
                 .setInitialInterval(initial)

@@ -31,6 +31,9 @@ public final class Jobs {
     public static final String SCALE_IN = "scale-in";
     public static final String REBALANCE = "rebalance";
 
+    /** Job type of a config rollout: a config version onto every instance and proxy (docs/config.md). */
+    public static final String CONFIG_ROLLOUT = "config-rollout";
+
     /** Search attribute: the cluster a job works on. */
     public static final SearchAttributeKey<String> CLUSTER = SearchAttributeKey.forKeyword("CfgCluster");
     /** Search attribute: the job type ({@link #ADD_REPLICA}, ...). */

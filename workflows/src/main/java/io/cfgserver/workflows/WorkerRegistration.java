@@ -43,9 +43,11 @@ public final class WorkerRegistration {
             WorkflowImplementationOptions options) {
         worker.registerWorkflowImplementationTypes(options, AddReplicaWorkflowImpl.class, MigrateSlotsWorkflowImpl.class,
                 io.cfgserver.workflows.migration.SplitSlotsWorkflowImpl.class,
-                ScaleOutWorkflowImpl.class, ScaleInWorkflowImpl.class, RebalanceWorkflowImpl.class);
+                ScaleOutWorkflowImpl.class, ScaleInWorkflowImpl.class, RebalanceWorkflowImpl.class,
+                io.cfgserver.workflows.config.ConfigRolloutWorkflowImpl.class);
         worker.registerActivitiesImplementations(new RegistryActivitiesImpl(registry), redis,
                 new MoveRegistryActivitiesImpl(registry), new MoveActivitiesImpl(), new ScaleActivitiesImpl(registry),
-                new io.cfgserver.activities.migration.SplitActivitiesImpl());
+                new io.cfgserver.activities.migration.SplitActivitiesImpl(),
+                new io.cfgserver.activities.config.ConfigActivitiesImpl(registry));
     }
 }

@@ -35,7 +35,8 @@ class HistoryReplayTest {
             Jobs.SPLIT_SLOTS, SplitSlotsWorkflowImpl.class,
             Jobs.SCALE_OUT, ScaleOutWorkflowImpl.class,
             Jobs.SCALE_IN, ScaleInWorkflowImpl.class,
-            Jobs.REBALANCE, RebalanceWorkflowImpl.class);
+            Jobs.REBALANCE, RebalanceWorkflowImpl.class,
+            Jobs.CONFIG_ROLLOUT, io.cfgserver.workflows.config.ConfigRolloutWorkflowImpl.class);
 
     static Stream<Path> histories() throws IOException, URISyntaxException {
         Path dir = Path.of(HistoryReplayTest.class.getResource("/histories").toURI());

@@ -34,12 +34,19 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = BeginMigration.class, name = "BeginMigration"),
     @JsonSubTypes.Type(value = CommitMigration.class, name = "CommitMigration"),
     @JsonSubTypes.Type(value = EndMigration.class, name = "EndMigration"),
+    @JsonSubTypes.Type(value = PatchConfig.class, name = "PatchConfig"),
+    @JsonSubTypes.Type(value = RollbackConfig.class, name = "RollbackConfig"),
+    @JsonSubTypes.Type(value = SetProxySettings.class, name = "SetProxySettings"),
+    @JsonSubTypes.Type(value = MarkConfigRolledOut.class, name = "MarkConfigRolledOut"),
+    @JsonSubTypes.Type(value = SetConfigDrift.class, name = "SetConfigDrift"),
+    @JsonSubTypes.Type(value = PatchPolicy.class, name = "PatchPolicy"),
 })
 public sealed interface Command
         permits CreateCluster, DeleteCluster, AddGroup, RemoveGroup, AddReplica, RemoveReplica,
                 AddProxy, RemoveProxy, SetPolicy, AssignSlots, BeginJob, UpdateJob, RecordEvent, RenewLease,
                 SetProxyListen, BeginFailover, PromoteReplica, EndFailover, RequestSwitchover, SetReplicaBanned,
-                ClearStale, BeginMigration, CommitMigration, EndMigration {
+                ClearStale, BeginMigration, CommitMigration, EndMigration, PatchConfig, RollbackConfig,
+                SetProxySettings, MarkConfigRolledOut, SetConfigDrift, PatchPolicy {
 
     /** When the command was issued, by the issuer's clock. */
     long atMillis();

@@ -69,6 +69,8 @@ public final class Controller implements AutoCloseable {
     private volatile boolean leading;
     private volatile long tiltUntilNanos;
     private Thread loop;
+    private Thread driftLoop;
+    private final DriftWatcher drift;
 
     public Controller(RegistryClient registry, Prober prober, PeerLink peers, ControllerConfig config, Clock clock,
             LongSupplier nanos, FaultHooks hooks) {
@@ -80,6 +82,7 @@ public final class Controller implements AutoCloseable {
         this.nanos = nanos;
         this.hooks = hooks;
         this.redis = new RedisCommands((int) config.probeTimeout().toMillis() * 3, hooks);
+        this.drift = new DriftWatcher(registry, redis, config.driftPeriod(), clock);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -96,12 +99,17 @@ public final class Controller implements AutoCloseable {
             tiltUntilNanos = nanos.getAsLong() + config.tiltDuration().toNanos();
             loop = daemon(this::run, "controller");
             loop.start();
+            driftLoop = daemon(drift, "controller-drift");
+            driftLoop.start();
             LOG.info("+controller-start this peer leads: stop-loss active (after {} ms of fresh probes)",
                     config.tiltDuration().toMillis());
         } else if (!isLeader && leading) {
             leading = false;
             if (loop != null) {
                 loop.interrupt();
+            }
+            if (driftLoop != null) {
+                driftLoop.interrupt();
             }
             sdownSince.clear();
             announced.clear();
@@ -393,6 +401,7 @@ public final class Controller implements AutoCloseable {
     }
 
     private boolean promoting(String cluster, Group g, Failover f) {
+        applyDesiredConfig(cluster, g, f.candidate());
         try {
             redis.promote(f.candidate());
         } catch (RuntimeException e) {
@@ -433,6 +442,7 @@ public final class Controller implements AutoCloseable {
 
     /** Planned: FAILOVER TO on the old master, which pauses writes until the target has everything. */
     private boolean promotingPlanned(String cluster, Group g, Failover f) {
+        applyDesiredConfig(cluster, g, f.candidate());
         try {
             String info = redis.info(f.candidate());
             if (!Prober.parse(info, 0).isMaster()) {
@@ -457,6 +467,25 @@ public final class Controller implements AutoCloseable {
         }
         submitCommand(new PromoteReplica(cluster, g.id(), f.epoch(), clock.millis()));
         return true;
+    }
+
+    /**
+     * The rolled-out config on the replica about to be promoted, before it serves as master (one
+     * {@code CONFIG SET}; it normally has the values already). A refusal does not stop the failover:
+     * it is reported, and drift checks report the instance until it is fixed.
+     */
+    private void applyDesiredConfig(String cluster, Group g, Address candidate) {
+        Map<String, String> values = registry.readLocal().cluster(cluster)
+                .map(c -> c.config().rolledOutVersion().redisFor(g.id(), candidate)).orElse(Map.of());
+        if (values.isEmpty()) {
+            return;
+        }
+        try {
+            redis.applyConfig(candidate, values);
+        } catch (RuntimeException e) {
+            event(cluster, "-config-apply-failed", candidate.logId(), "before its promotion in " + g.logId() + ": "
+                    + e.getMessage());
+        }
     }
 
     private boolean candidateIsMaster(Address candidate) {

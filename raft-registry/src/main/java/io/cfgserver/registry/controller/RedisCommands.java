@@ -74,6 +74,20 @@ final class RedisCommands {
         }
     }
 
+    /** {@code CONFIG GET} of each parameter (one call for all of them); absent when Redis does not know one. */
+    java.util.Map<String, String> configGet(Address a, java.util.Collection<String> params) {
+        try (Jedis j = connect(a, timeoutMillis)) {
+            return io.cfgserver.registry.config.RedisConfig.read(j, params);
+        }
+    }
+
+    /** Sets and persists managed parameters (see {@link io.cfgserver.registry.config.RedisConfig#apply}). */
+    io.cfgserver.registry.config.RedisConfig.Persisted applyConfig(Address a, java.util.Map<String, String> values) {
+        try (Jedis j = connect(a, timeoutMillis)) {
+            return io.cfgserver.registry.config.RedisConfig.apply(j, values);
+        }
+    }
+
     void configSet(Address a, String... pairs) {
         try (Jedis j = connect(a, timeoutMillis)) {
             j.configSet(pairs);

@@ -63,6 +63,9 @@ public final class NutcrackerConfig {
         y.append("  server_retry_timeout: ").append(settings.serverRetryTimeoutMillis()).append('\n');
         y.append("  server_failure_limit: ").append(settings.serverFailureLimit()).append('\n');
         y.append("  server_connections: ").append(settings.serverConnections()).append('\n');
+        if (settings.clientConnections() > 0) {
+            y.append("  client_connections: ").append(settings.clientConnections()).append('\n');
+        }
         y.append("  servers:\n");
         for (SlotRange run : cluster.slots().runs()) {
             Group owner = cluster.group(run.group()).orElseThrow(() -> new InvalidTopologyException(

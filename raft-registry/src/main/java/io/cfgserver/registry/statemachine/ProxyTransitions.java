@@ -40,7 +40,9 @@ final class ProxyTransitions {
             throw conflict(proxy.logId() + " exists already in " + cluster.logId());
         }
         List<Proxy> proxies = new ArrayList<>(cluster.proxies());
-        proxies.add(proxy);
+        // a new proxy starts with the rolled-out nutcracker settings: nothing to roll for it
+        io.cfgserver.registry.topology.ConfigVersion settled = cluster.config().rolledOutVersion();
+        proxies.add(settled.version() == 0 ? proxy : proxy.withSettings(settled.nutcracker(), settled.version()));
         Cluster next = cluster.withProxies(proxies).bumpVersion();
         return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "+proxy-added", proxy.logId(),
                 "listen " + proxy.listen()), next.version());
@@ -67,7 +69,7 @@ final class ProxyTransitions {
             throw conflict("listen address " + listen + " is already in use by an instance or proxy");
         }
         Cluster next = cluster.mapProxy(proxy.id(),
-                p -> new Proxy(p.id(), listen, p.servedVersion(), p.lastAckMillis(), p.leaseEndMillis())).bumpVersion();
+                p -> p.withListen(listen)).bumpVersion();
         return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "+proxy-moved", proxy.logId(),
                 proxy.listen() + " -> " + listen), next.version());
     }
@@ -83,7 +85,7 @@ final class ProxyTransitions {
         if (c.leaseEndMillis() < c.atMillis()) {
             throw invalid("lease end " + c.leaseEndMillis() + " is before the renewal time " + c.atMillis());
         }
-        Proxy next = new Proxy(proxy.id(), proxy.listen(), c.servedVersion(),
+        Proxy next = proxy.withAck(c.servedVersion(),
                 c.servedVersion() != proxy.servedVersion() ? c.atMillis() : proxy.lastAckMillis(),
                 Math.max(proxy.leaseEndMillis(), c.leaseEndMillis()));
         RegistryState s2 = s.withCluster(cluster.mapProxy(proxy.id(), p -> next));

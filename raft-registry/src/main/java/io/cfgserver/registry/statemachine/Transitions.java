@@ -27,6 +27,12 @@ import io.cfgserver.registry.command.RemoveReplica;
 import io.cfgserver.registry.command.RenewLease;
 import io.cfgserver.registry.command.RequestSwitchover;
 import io.cfgserver.registry.command.SetPolicy;
+import io.cfgserver.registry.command.PatchConfig;
+import io.cfgserver.registry.command.RollbackConfig;
+import io.cfgserver.registry.command.SetProxySettings;
+import io.cfgserver.registry.command.MarkConfigRolledOut;
+import io.cfgserver.registry.command.SetConfigDrift;
+import io.cfgserver.registry.command.PatchPolicy;
 import io.cfgserver.registry.command.SetProxyListen;
 import io.cfgserver.registry.command.SetReplicaBanned;
 import io.cfgserver.registry.command.UpdateJob;
@@ -122,6 +128,18 @@ public final class Transitions {
                 return MigrationTransitions.applyCommitMigration(state, c);
             } else if (command instanceof EndMigration c) {
                 return MigrationTransitions.applyEndMigration(state, c);
+            } else if (command instanceof PatchConfig c) {
+                return ConfigTransitions.applyPatchConfig(state, c);
+            } else if (command instanceof RollbackConfig c) {
+                return ConfigTransitions.applyRollbackConfig(state, c);
+            } else if (command instanceof SetProxySettings c) {
+                return ConfigTransitions.applySetProxySettings(state, c);
+            } else if (command instanceof MarkConfigRolledOut c) {
+                return ConfigTransitions.applyMarkConfigRolledOut(state, c);
+            } else if (command instanceof SetConfigDrift c) {
+                return ConfigTransitions.applySetConfigDrift(state, c);
+            } else if (command instanceof PatchPolicy c) {
+                return ConfigTransitions.applyPatchPolicy(state, c);
             }
             throw new IllegalStateException("no handler for command type " + command.getClass().getName());
         } catch (CommandRejectedException e) {

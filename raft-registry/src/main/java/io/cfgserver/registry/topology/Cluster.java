@@ -8,9 +8,10 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
- * One cluster: its groups, slot map, proxies, policy and the slot migrations in progress.
+ * One cluster: its groups, slot map, proxies, policy, the slot migrations in progress and its desired
+ * configuration.
  * {@code version} is the topology version: it grows with every change of groups, instances, slots
- * or proxies, never with policy, acks, events or the progress of a migration (its commit moves
+ * or proxies, never with policy, configuration, acks, events or the progress of a migration (its commit moves
  * slots, and so bumps it).
  */
 public record Cluster(
@@ -21,18 +22,21 @@ public record Cluster(
         List<Proxy> proxies,
         Policy policy,
         long createdMillis,
-        List<Migration> migrations) {
+        List<Migration> migrations,
+        ClusterConfig config) {
 
     @JsonCreator
     public Cluster {
         groups = List.copyOf(groups);
         proxies = List.copyOf(proxies);
         migrations = migrations == null ? List.of() : List.copyOf(migrations);
+        // clusters stored before configuration management have none
+        config = config == null ? ClusterConfig.empty() : config;
     }
 
     public Cluster(String name, long version, List<Group> groups, SlotMap slots, List<Proxy> proxies, Policy policy,
             long createdMillis) {
-        this(name, version, groups, slots, proxies, policy, createdMillis, List.of());
+        this(name, version, groups, slots, proxies, policy, createdMillis, List.of(), ClusterConfig.empty());
     }
 
     public Optional<Migration> migration(String job) {
@@ -40,7 +44,7 @@ public record Cluster(
     }
 
     public Cluster withMigrations(List<Migration> next) {
-        return new Cluster(name, version, groups, slots, proxies, policy, createdMillis, next);
+        return new Cluster(name, version, groups, slots, proxies, policy, createdMillis, next, config);
     }
 
     public Optional<Group> group(String id) {
@@ -56,7 +60,7 @@ public record Cluster(
     }
 
     public Cluster withGroups(List<Group> newGroups) {
-        return new Cluster(name, version, newGroups, slots, proxies, policy, createdMillis, migrations);
+        return new Cluster(name, version, newGroups, slots, proxies, policy, createdMillis, migrations, config);
     }
 
     public Cluster mapGroup(String id, UnaryOperator<Group> f) {
@@ -70,11 +74,11 @@ public record Cluster(
     }
 
     public Cluster withSlots(SlotMap newSlots) {
-        return new Cluster(name, version, groups, newSlots, proxies, policy, createdMillis, migrations);
+        return new Cluster(name, version, groups, newSlots, proxies, policy, createdMillis, migrations, config);
     }
 
     public Cluster withProxies(List<Proxy> newProxies) {
-        return new Cluster(name, version, groups, slots, newProxies, policy, createdMillis, migrations);
+        return new Cluster(name, version, groups, slots, newProxies, policy, createdMillis, migrations, config);
     }
 
     public Cluster mapProxy(String id, UnaryOperator<Proxy> f) {
@@ -82,11 +86,20 @@ public record Cluster(
     }
 
     public Cluster withPolicy(Policy newPolicy) {
-        return new Cluster(name, version, groups, slots, proxies, newPolicy, createdMillis, migrations);
+        return new Cluster(name, version, groups, slots, proxies, newPolicy, createdMillis, migrations, config);
+    }
+
+    public Cluster withConfig(ClusterConfig next) {
+        return new Cluster(name, version, groups, slots, proxies, policy, createdMillis, migrations, next);
+    }
+
+    /** The group an instance belongs to, if any. */
+    public Optional<Group> groupOf(Address instance) {
+        return groups.stream().filter(g -> g.instances().anyMatch(i -> i.address().equals(instance))).findFirst();
     }
 
     public Cluster bumpVersion() {
-        return new Cluster(name, version + 1, groups, slots, proxies, policy, createdMillis, migrations);
+        return new Cluster(name, version + 1, groups, slots, proxies, policy, createdMillis, migrations, config);
     }
 
     public String logId() {

@@ -1,7 +1,14 @@
 package io.cfgserver.registry.topology;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Per-cluster stop-loss policy. Used by the controller (failover issue); stored and validated
@@ -20,6 +27,8 @@ import java.util.List;
  * @param proxyFencing           what a proxy does when its lease ends without a renewal: {@code per-group}
  *                               (keep serving, fence only the groups whose data-plane evidence fails),
  *                               {@code strict} (stop the proxy), {@code off} (keep serving)
+ * @param repairDrift            set a managed Redis parameter back when an instance's value drifted from the
+ *                               rolled-out config (docs/config.md); off: only report it
  */
 public record Policy(
         boolean autoFailover,
@@ -31,20 +40,78 @@ public record Policy(
         long replicaMaxLagBytes,
         int minReplicasToWrite,
         int minReplicasMaxLagSeconds,
-        ProxyFencing proxyFencing) {
+        ProxyFencing proxyFencing,
+        boolean repairDrift) {
 
+    @com.fasterxml.jackson.annotation.JsonCreator
     public Policy {
         // policies stored before the field existed read as the default
         proxyFencing = proxyFencing == null ? ProxyFencing.PER_GROUP : proxyFencing;
     }
 
     public static Policy defaults() {
-        return new Policy(true, true, 1000, 3, 600_000, 0.5, 64L * 1024 * 1024, 0, 10, ProxyFencing.PER_GROUP);
+        return new Policy(true, true, 1000, 3, 600_000, 0.5, 64L * 1024 * 1024, 0, 10, ProxyFencing.PER_GROUP, false);
+    }
+
+    public Policy(boolean autoFailover, boolean autoBan, long downAfterMillis, int maxFailoversPerWindow,
+            long failoverWindowMillis, double fleetBreakerShare, long replicaMaxLagBytes, int minReplicasToWrite,
+            int minReplicasMaxLagSeconds, ProxyFencing proxyFencing) {
+        this(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis, fleetBreakerShare,
+                replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, proxyFencing, false);
     }
 
     public Policy withProxyFencing(ProxyFencing value) {
         return new Policy(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis,
-                fleetBreakerShare, replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, value);
+                fleetBreakerShare, replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, value, repairDrift);
+    }
+
+    /**
+     * This policy with the named fields changed ({@code fields}: field name to its new JSON value), the
+     * others kept. Applied inside the state machine, so two concurrent changes of different fields both
+     * take effect. Throws {@link InvalidTopologyException} naming what to fix: an unknown field, a value of
+     * the wrong type, or a policy that {@link #problems()} refuses.
+     */
+    public Policy patched(Map<String, JsonNode> fields) {
+        ObjectMapper mapper = io.cfgserver.registry.Json.mapper();
+        ObjectNode merged = mapper.valueToTree(this);
+        Set<String> known = new TreeSet<>();
+        merged.fieldNames().forEachRemaining(known::add);
+        if (fields.isEmpty()) {
+            throw new InvalidTopologyException("name at least one policy field to change; known fields: "
+                    + String.join(", ", known));
+        }
+        for (Map.Entry<String, JsonNode> e : new TreeMap<>(fields).entrySet()) {
+            String field = e.getKey();
+            JsonNode value = e.getValue();
+            JsonNode was = merged.get(field);
+            if (was == null) {
+                throw new InvalidTopologyException("unknown policy field '" + field + "'; known fields: "
+                        + String.join(", ", known));
+            }
+            if (value == null || value.isNull()) {
+                throw new InvalidTopologyException("policy field '" + field + "' cannot be null: give a value");
+            }
+            if (field.equals("proxyFencing")) {
+                ProxyFencing.parse(value.isTextual() ? value.asText() : value.toString());
+            } else if (was.isBoolean() != value.isBoolean() || was.isNumber() != value.isNumber()) {
+                throw new InvalidTopologyException("policy field '" + field + "' must be "
+                        + (was.isBoolean() ? "true or false" : "a number") + ", got " + value);
+            } else if (was.isIntegralNumber() && !value.isIntegralNumber()) {
+                throw new InvalidTopologyException("policy field '" + field + "' must be a whole number, got " + value);
+            }
+            merged.set(field, value);
+        }
+        Policy next;
+        try {
+            next = mapper.treeToValue(merged, Policy.class);
+        } catch (Exception e) {
+            throw new InvalidTopologyException("policy is not valid: " + e.getMessage());
+        }
+        List<String> p = next.problems();
+        if (!p.isEmpty()) {
+            throw new InvalidTopologyException("policy is invalid: " + String.join("; ", p));
+        }
+        return next;
     }
 
     /** Every reason this policy is unusable, empty when it is fine. */

@@ -75,6 +75,21 @@ class NutcrackerConfigTest {
     }
 
     @Test
+    void theClustersNutcrackerSettingsGoOverTheAgentsOwn() {
+        ProxySettings agent = new ProxySettings(1000, 200, 1, 1, true, 1024, 0);
+        ProxySettings s = agent.overlay(java.util.Map.of("timeout", "400", "client_connections", "100", "preconnect", "false"));
+        assertThat(s).isEqualTo(new ProxySettings(400, 200, 1, 1, false, 1024, 100));
+        String yml = NutcrackerConfig.render(cluster(1, null), LISTEN, s);
+        assertThat(yml).contains("  timeout: 400\n").contains("  client_connections: 100\n").contains("  preconnect: false\n");
+        // 0 (no limit) is nutcracker's default and is not rendered: configs rendered before stay byte for byte
+        assertThat(NutcrackerConfig.render(cluster(1, null), LISTEN, agent)).doesNotContain("client_connections");
+        assertThatThrownBy(() -> agent.overlay(java.util.Map.of("timeout", "0", "hash", "md5")))
+                .hasMessageContaining("unknown nutcracker setting 'hash'");
+        assertThatThrownBy(() -> agent.overlay(java.util.Map.of("server_connections", "100")))
+                .hasMessageContaining("server_connections must be between 1 and 64");
+    }
+
+    @Test
     void namesSortInSlotOrderAndWeightsSumTo1024() {
         Cluster c = cluster(4, List.of(new SlotRange(0, 8, "g1"), new SlotRange(9, 99, "g2"),
                 new SlotRange(100, 999, "g3"), new SlotRange(1000, 1023, "g4")));

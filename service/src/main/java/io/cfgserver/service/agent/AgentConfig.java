@@ -81,7 +81,11 @@ public class AgentConfig {
     @JsonProperty
     public io.dropwizard.logging.common.DefaultLoggingFactory logging = new io.dropwizard.logging.common.DefaultLoggingFactory();
 
-    /** Pool settings rendered into every config (timeouts, connections). */
+    /**
+     * Pool settings rendered into every config (timeouts, connections): the defaults under the
+     * cluster's config, whose nutcracker settings (PUT /v1/clusters/{name}/config) win. Leave it out
+     * and manage them in the registry.
+     */
     @NotNull
     @JsonProperty
     public ProxySettings settings = ProxySettings.defaults();

@@ -263,7 +263,7 @@ public final class ProxyAgent implements AutoCloseable {
             return false;
         }
         try {
-            nutcracker.restart(NutcrackerConfig.render(m, me.get().listen(), config.settings, fenced.keySet()),
+            nutcracker.restart(NutcrackerConfig.render(m, me.get().listen(), settingsOf(me.get()), fenced.keySet()),
                     me.get().listen(), READY);
             fencedGroups = new TreeMap<>(fenced);
             return true;
@@ -310,7 +310,15 @@ public final class ProxyAgent implements AutoCloseable {
             nutcracker.stop();
             return;
         }
-        String yaml = NutcrackerConfig.render(c, me.get().listen(), config.settings);
+        String yaml;
+        try {
+            yaml = NutcrackerConfig.render(c, me.get().listen(), settingsOf(me.get()));
+        } catch (io.cfgserver.registry.topology.InvalidTopologyException e) {
+            if (!String.valueOf(e.getMessage()).equals(rejectedConfig)) {
+                reject(c, String.valueOf(e.getMessage()), "the cluster's nutcracker settings: " + e.getMessage());
+            }
+            return;
+        }
         String running = nutcracker.runningConfig();
         if (running != null && body(running).equals(body(yaml))) {
             served(c);
@@ -355,6 +363,11 @@ public final class ProxyAgent implements AutoCloseable {
         rejectedVersion = c.version();
         LOG.error("-config-rejected {} version {}: {}; the running config stays", id, c.version(), why);
         registry.event(config.cluster, "-config-rejected", id, "version " + c.version() + ": " + why);
+    }
+
+    /** The agent's own pool settings with the cluster's config for this proxy over them (docs/config.md). */
+    private io.cfgserver.registry.render.ProxySettings settingsOf(Proxy me) {
+        return config.settings.overlay(me.nutcracker());
     }
 
     /** The topology version named in a rendered config's header, 0 when there is none. */

@@ -42,9 +42,16 @@ public class ControllerSection {
     @JsonProperty
     public Duration switchoverTimeout = Duration.seconds(5);
 
+    /** One round of config drift checks: every instance of a cluster with a rolled-out config is read once per round. */
+    @NotNull
+    @io.dropwizard.validation.MinDuration(value = 500, unit = java.util.concurrent.TimeUnit.MILLISECONDS)
+    @io.dropwizard.validation.MaxDuration(value = 1, unit = java.util.concurrent.TimeUnit.HOURS)
+    @JsonProperty
+    public Duration driftPeriod = Duration.seconds(30);
+
     public ControllerConfig toConfig() {
         return new ControllerConfig(probePeriod.toJavaDuration(), probeTimeout.toJavaDuration(), tiltGap.toJavaDuration(),
                 tiltDuration.toJavaDuration(), odownTimeout.toJavaDuration(), promoteTimeout.toJavaDuration(),
-                proxyWait.toJavaDuration(), switchoverTimeout.toJavaDuration());
+                proxyWait.toJavaDuration(), switchoverTimeout.toJavaDuration(), driftPeriod.toJavaDuration());
     }
 }

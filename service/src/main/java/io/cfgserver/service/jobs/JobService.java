@@ -36,7 +36,7 @@ public final class JobService {
     private static final Logger LOG = LoggerFactory.getLogger(JobService.class);
     /** Every job type: a new job is an entry here and in {@link #kinds}. */
     public static final Set<String> TYPES = new java.util.TreeSet<>(Set.of(Jobs.ADD_REPLICA, Jobs.MIGRATE_SLOTS,
-            Jobs.SCALE_OUT, Jobs.SCALE_IN, Jobs.REBALANCE));
+            Jobs.SCALE_OUT, Jobs.SCALE_IN, Jobs.REBALANCE, Jobs.CONFIG_ROLLOUT));
     /** Job types a plan (dry run) can be made for. */
     public static final Set<String> PLANNED = new java.util.TreeSet<>(Set.of(Jobs.SCALE_OUT, Jobs.SCALE_IN, Jobs.REBALANCE));
     /** Every job workflow answers these (the method names of its interface). */
@@ -58,7 +58,7 @@ public final class JobService {
         ClusterPlanner planner = new ClusterPlanner(new SlotSampler(5000));
         this.kinds = Map.of(Jobs.ADD_REPLICA, new AddReplicaKind(), Jobs.MIGRATE_SLOTS, new MigrateSlotsKind(),
                 Jobs.SCALE_OUT, new ScaleKind(Jobs.SCALE_OUT, planner), Jobs.SCALE_IN, new ScaleKind(Jobs.SCALE_IN, planner),
-                Jobs.REBALANCE, new ScaleKind(Jobs.REBALANCE, planner));
+                Jobs.REBALANCE, new ScaleKind(Jobs.REBALANCE, planner), Jobs.CONFIG_ROLLOUT, new ConfigRolloutKind());
     }
 
     /** Scheduled rebalancing of this service's clusters. */

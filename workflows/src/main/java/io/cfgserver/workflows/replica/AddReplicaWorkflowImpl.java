@@ -27,8 +27,13 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
             Workflow.newActivityStub(RegistryActivities.class, ActivityProfiles.registry());
     private final RedisActivities redis =
             Workflow.newActivityStub(RedisActivities.class, ActivityProfiles.redisCommand());
+    private final io.cfgserver.activities.config.ConfigActivities config = Workflow.newActivityStub(
+            io.cfgserver.activities.config.ConfigActivities.class, ActivityProfiles.configStep());
     private final RedisActivities replicaSync =
             Workflow.newActivityStub(RedisActivities.class, ActivityProfiles.replicaSync());
+
+    /** The change that set the cluster's config on the new replica: histories recorded before it do not have it. */
+    static final String CONFIG_CHANGE_ID = "config-on-new-replica";
 
     private AddReplicaRequest request;
     private AddReplicaStep step = AddReplicaStep.LOOKUP_MASTER;
@@ -57,6 +62,12 @@ public class AddReplicaWorkflowImpl implements AddReplicaWorkflow {
 
             if (parkIfPaused(AddReplicaStep.REPLICA_OF)) {
                 master = registry.groupMaster(req.cluster(), req.group()); // it may have failed over meanwhile
+            }
+            if (Workflow.getVersion(CONFIG_CHANGE_ID, Workflow.DEFAULT_VERSION, 1) >= 1) {
+                // the cluster's rolled-out config before it replicates (and long before it can be promoted)
+                enter(AddReplicaStep.REPLICA_OF, "setting the cluster's config on " + instanceId(req.replica()));
+                String applied = config.applyToNewInstance(req.cluster(), req.group(), req.replica());
+                log.info("job-[{}] {}: {}", req.jobId(), instanceId(req.replica()), applied);
             }
             enter(AddReplicaStep.REPLICA_OF, instanceId(req.replica()) + " REPLICAOF " + instanceId(master));
             attachRequested = true;

@@ -1,0 +1,2 @@
+/** Setting and reading the Redis parameters of a cluster's config (docs/config.md). */
+package io.cfgserver.registry.config;

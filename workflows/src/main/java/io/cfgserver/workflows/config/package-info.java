@@ -1,0 +1,2 @@
+/** The config-rollout job (docs/config.md). */
+package io.cfgserver.workflows.config;
