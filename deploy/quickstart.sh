@@ -221,6 +221,15 @@ Even it out later, or every night at 3 (a Temporal Schedule; see Schedules in th
   curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
        -d '{"cron":"0 3 * * *","window":"2h","tolerance":0.05}' http://127.0.0.1:18081/v1/clusters/demo/schedules
 
+Set the fleet's config (checked on a replica first), roll it out with g1 as canary, resume, see drift:
+  curl -s -X PUT -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
+       -d '{"redis":{"maxmemory-policy":"allkeys-lru","maxmemory":"256mb"},"nutcracker":{"timeout":400}}' \\
+       http://127.0.0.1:18081/v1/clusters/demo/config
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
+       -d '{"type":"config-rollout","params":{"canary":"g1"}}' http://127.0.0.1:18081/v1/clusters/demo/jobs
+  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' http://127.0.0.1:18081/v1/jobs/<id>/resume
+  redis-cli -p 7011 config set maxmemory 0; sleep 35; curl -s http://127.0.0.1:18081/v1/clusters/demo/config/drift
+
 Through the proxies (twemproxy, routed by the registry's slot map; 2 agents keep them current):
   redis-cli -p 22121 set hello world ; redis-cli -p 22122 get hello
   curl -s http://127.0.0.1:18081/v1/clusters/demo/proxies          # served version, lease, standing

@@ -63,9 +63,7 @@ public final class ScaleActivitiesImpl implements ScaleActivities {
     @Override
     public void checkEmptyMaster(String address) {
         Address a = Address.parse(address);
-        try (Jedis jedis = new Jedis(new HostAndPort(a.host(), a.port()), DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(TIMEOUT_MILLIS).socketTimeoutMillis(TIMEOUT_MILLIS)
-                .protocol(RedisProtocol.RESP2).build())) {
+        try (Jedis jedis = connect(a)) {
             long keys = jedis.dbSize();
             String role = jedis.info("replication").lines().filter(l -> l.startsWith("role:")).findFirst()
                     .map(l -> l.substring(5).trim()).orElse("?");
@@ -82,7 +80,8 @@ public final class ScaleActivitiesImpl implements ScaleActivities {
 
     @Override
     public void registerGroup(String cluster, NewGroup group) {
-        Optional<Group> existing = cluster(cluster).group(group.id());
+        Cluster c = cluster(cluster);
+        Optional<Group> existing = c.group(group.id());
         if (existing.isPresent()) {
             if (existing.get().master().address().equals(Address.parse(group.master()))) {
                 return;
@@ -90,7 +89,19 @@ public final class ScaleActivitiesImpl implements ScaleActivities {
             throw ApplicationFailure.newNonRetryableFailure("group-[" + group.id() + "] exists already with master "
                     + existing.get().master().address() + ", not " + group.master(), FAILURE_REFUSED);
         }
-        submit(new AddGroup(cluster, new GroupSpec(group.id(), Address.parse(group.master()), List.of()), clock.millis()),
+        // the cluster's rolled-out config on the new master before it is registered (and long before it owns a slot)
+        Address master = Address.parse(group.master());
+        java.util.Map<String, String> values = c.config().rolledOutVersion().redisFor(group.id(), master);
+        if (!values.isEmpty()) {
+            try (Jedis jedis = connect(master)) {
+                io.cfgserver.registry.config.RedisConfig.apply(jedis, values);
+            } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+                throw ApplicationFailure.newNonRetryableFailure(master.logId() + ", the new master of group-[" + group.id()
+                        + "], refused the cluster's config version " + c.config().rolledOut() + ": " + e.getMessage(),
+                        FAILURE_REFUSED);
+            }
+        }
+        submit(new AddGroup(cluster, new GroupSpec(group.id(), master, List.of()), clock.millis()),
                 () -> cluster(cluster).group(group.id()).isPresent());
     }
 
@@ -103,6 +114,12 @@ public final class ScaleActivitiesImpl implements ScaleActivities {
         List<String> instances = g.get().instances().map(i -> i.address().toString()).toList();
         submit(new RemoveGroup(cluster, group, clock.millis()), () -> cluster(cluster).group(group).isEmpty());
         return instances;
+    }
+
+    private static Jedis connect(Address a) {
+        return new Jedis(new HostAndPort(a.host(), a.port()), DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(TIMEOUT_MILLIS).socketTimeoutMillis(TIMEOUT_MILLIS)
+                .protocol(RedisProtocol.RESP2).build());
     }
 
     private Cluster cluster(String name) {
