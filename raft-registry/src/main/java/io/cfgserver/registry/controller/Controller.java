@@ -401,7 +401,7 @@ public final class Controller implements AutoCloseable {
     }
 
     private boolean promoting(String cluster, Group g, Failover f) {
-        applyDesiredConfig(cluster, g, f.candidate());
+        applyDesiredConfig(cluster, g, f);
         try {
             redis.promote(f.candidate());
         } catch (RuntimeException e) {
@@ -442,7 +442,7 @@ public final class Controller implements AutoCloseable {
 
     /** Planned: FAILOVER TO on the old master, which pauses writes until the target has everything. */
     private boolean promotingPlanned(String cluster, Group g, Failover f) {
-        applyDesiredConfig(cluster, g, f.candidate());
+        applyDesiredConfig(cluster, g, f);
         try {
             String info = redis.info(f.candidate());
             if (!Prober.parse(info, 0).isMaster()) {
@@ -469,23 +469,57 @@ public final class Controller implements AutoCloseable {
         return true;
     }
 
+    /** Failovers ({@code cluster/group/epoch}) whose candidate got the rolled-out config: once each, not per retry. */
+    private final Set<String> configApplied = ConcurrentHashMap.newKeySet();
+
     /**
-     * The rolled-out config on the replica about to be promoted, before it serves as master (one
-     * {@code CONFIG SET}; it normally has the values already). A refusal does not stop the failover:
-     * it is reported, and drift checks report the instance until it is fixed.
+     * The rolled-out config on the replica about to be promoted, before it serves as master: one
+     * {@code CONFIG SET} per failover (it normally has the values already, and a retry of the
+     * promotion does not repeat it); {@code CONFIG REWRITE} waits until after the commit
+     * ({@link #persistDesiredConfig}). Skipped while a config-rollout runs: the candidate then holds
+     * either the version being rolled out or the one the rollout will replace, and the rollout sees to
+     * it. A refusal does not stop the failover: it is reported, and drift checks report the instance.
      */
-    private void applyDesiredConfig(String cluster, Group g, Address candidate) {
-        Map<String, String> values = registry.readLocal().cluster(cluster)
-                .map(c -> c.config().rolledOutVersion().redisFor(g.id(), candidate)).orElse(Map.of());
-        if (values.isEmpty()) {
+    private void applyDesiredConfig(String cluster, Group g, Failover f) {
+        Map<String, String> values = desiredConfig(cluster, g, f.candidate());
+        if (values.isEmpty() || !configApplied.add(cluster + "/" + g.id() + "/" + f.epoch())) {
             return;
         }
         try {
-            redis.applyConfig(candidate, values);
+            List<String> pairs = new ArrayList<>();
+            values.forEach((k, v) -> {
+                pairs.add(k);
+                pairs.add(v);
+            });
+            redis.configSet(f.candidate(), pairs.toArray(String[]::new));
         } catch (RuntimeException e) {
-            event(cluster, "-config-apply-failed", candidate.logId(), "before its promotion in " + g.logId() + ": "
+            event(cluster, "-config-apply-failed", f.candidate().logId(), "before its promotion in " + g.logId() + ": "
                     + e.getMessage());
         }
+    }
+
+    /** After the commit: the promoted master's config written to its file (once per failover). */
+    private void persistDesiredConfig(String cluster, Group g, Failover f) {
+        Map<String, String> values = desiredConfig(cluster, g, f.candidate());
+        if (values.isEmpty() || !configApplied.remove(cluster + "/" + g.id() + "/" + f.epoch())) {
+            return;
+        }
+        try {
+            redis.applyConfig(f.candidate(), values);
+        } catch (RuntimeException e) {
+            LOG.debug("persisting the config of {} failed (drift checks report it): {}", f.candidate(), e.toString());
+        }
+    }
+
+    private Map<String, String> desiredConfig(String cluster, Group g, Address candidate) {
+        RegistryState state = registry.readLocal();
+        boolean rolling = state.jobsOf(cluster).stream()
+                .anyMatch(j -> !j.state().terminal() && j.type().equals("config-rollout"));
+        if (rolling) {
+            return Map.of();
+        }
+        return state.cluster(cluster).map(c -> c.config().rolledOutVersion().redisFor(g.id(), candidate))
+                .orElse(Map.of());
     }
 
     private boolean candidateIsMaster(Address candidate) {
@@ -499,6 +533,7 @@ public final class Controller implements AutoCloseable {
     /** After the commit point: re-point the replicas, fence the old master, wait for the proxies. */
     private boolean repointing(String cluster, Group g, Failover f) {
         Address master = g.master().address();
+        persistDesiredConfig(cluster, g, f);
         // the new master's stamp first: the replicas re-pointed next copy it
         registry.readLocal().cluster(cluster).ifPresent(c -> applyStamp(c, g));
         for (Instance r : g.replicas()) {

@@ -53,20 +53,29 @@ final class DriftWatcher implements Runnable {
     @Override
     public void run() {
         while (!Thread.currentThread().isInterrupted()) {
-            List<Target> round = targets(registry.readLocal());
-            long spacing = Math.max(MIN_SPACING_MILLIS, period.toMillis() / Math.max(1, round.size()));
             try {
+                List<Target> round = List.of();
+                try {
+                    round = targets(registry.readLocal());
+                } catch (RuntimeException e) {
+                    LOG.warn("drift round not planned: {}", e.toString());
+                }
                 if (round.isEmpty()) {
                     Thread.sleep(Math.min(period.toMillis(), 1000));
+                    continue;
                 }
+                long spacing = Math.max(MIN_SPACING_MILLIS, period.toMillis() / round.size());
                 for (Target t : round) {
-                    check(t);
+                    try {
+                        check(t);
+                    } catch (RuntimeException e) {
+                        // one target's trouble (a registry hiccup recording it) neither stops the round nor spins
+                        LOG.warn("drift check of {} failed: {}", t.address(), e.toString());
+                    }
                     Thread.sleep(spacing);
                 }
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
-                LOG.warn("drift check failed: {}", e.toString());
             }
         }
     }
@@ -125,8 +134,11 @@ final class DriftWatcher implements Runnable {
         differing.forEach((k, actual) -> items.add(new ConfigDrift(k, expected.get(k), actual, was.stream()
                 .filter(d -> d.param().equals(k) && d.actual().equals(actual)).map(ConfigDrift::sinceMillis)
                 .findFirst().orElse(now))));
-        if (!same(was, items)) {
-            registry.submit(new SetConfigDrift(c.name(), t.address(), items, now));
+        List<ConfigDrift> recorded = items.size() > ConfigDrift.MAX_PER_INSTANCE
+                ? items.subList(0, ConfigDrift.MAX_PER_INSTANCE) // the first ones say enough
+                : items;
+        if (!same(was, recorded)) {
+            registry.submit(new SetConfigDrift(c.name(), t.address(), recorded, now));
         }
     }
 

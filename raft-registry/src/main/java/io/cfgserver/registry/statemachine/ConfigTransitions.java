@@ -41,7 +41,7 @@ import java.util.stream.Collectors;
  */
 final class ConfigTransitions {
     static final int MAX_VALUE_LENGTH = 1024;
-    static final int MAX_DRIFT_ITEMS = 64;
+    static final int MAX_DRIFT_ITEMS = io.cfgserver.registry.topology.ConfigDrift.MAX_PER_INSTANCE;
 
     private ConfigTransitions() {
     }

@@ -218,6 +218,9 @@ public final class Transitions {
         }
         Cluster next = cluster.withGroups(cluster.groups().stream().filter(g -> !g.id().equals(group.id())).toList())
                 .bumpVersion();
+        for (Instance i : group.instances().toList()) {
+            next = next.withConfig(next.config().withDrift(i.address().toString(), List.of())); // gone, not drifting
+        }
         return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "-group-removed", group.logId(), ""),
                 next.version());
     }
@@ -248,6 +251,7 @@ public final class Transitions {
             throw notFound(address.logId() + " is not a replica of " + group.logId());
         }
         Cluster next = cluster.mapGroup(group.id(), g -> g.minusReplica(address)).bumpVersion();
+        next = next.withConfig(next.config().withDrift(address.toString(), List.of())); // gone, not drifting
         return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "-replica-removed", address.logId(),
                 "of " + group.logId()), next.version());
     }

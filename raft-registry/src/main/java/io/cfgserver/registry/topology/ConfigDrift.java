@@ -8,4 +8,6 @@ package io.cfgserver.registry.topology;
  * @param sinceMillis when the drift was first seen
  */
 public record ConfigDrift(String param, String expected, String actual, long sinceMillis) {
+    /** At most this many drifted parameters are recorded per instance (a report, not a copy of its config). */
+    public static final int MAX_PER_INSTANCE = 64;
 }

@@ -62,6 +62,17 @@ public record ConfigVersion(
         m.put("requirepass", "cfgserver connects without a password: setting one would cut it off from the instance");
         m.put("masterauth", "cfgserver connects without a password: setting one would cut it off from the instance");
         m.put("rename-command", "it cannot be changed at run time: set it in the instance's redis.conf");
+        m.put("protected-mode", "cfgserver reaches instances over the network: protected mode would refuse it");
+        m.put("masteruser", "cfgserver re-points replicas without credentials: setting one would break replication");
+        String announce = "replicas are known by their address in the registry: an announced address would"
+                + " hide them from the controller's ranking";
+        m.put("replica-announce-ip", announce);
+        m.put("replica-announce-port", announce);
+        m.put("slave-announce-ip", announce);
+        m.put("slave-announce-port", announce);
+        m.put("client-output-buffer-limit", "CONFIG SET changes only the classes it names while CONFIG GET shows"
+                + " all three, so cfgserver could not tell drift from a partial value: set it in the instances'"
+                + " redis.conf");
         return Collections.unmodifiableMap(m);
     }
 

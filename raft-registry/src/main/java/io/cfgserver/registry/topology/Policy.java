@@ -72,6 +72,19 @@ public record Policy(
      * the wrong type, or a policy that {@link #problems()} refuses.
      */
     public Policy patched(Map<String, JsonNode> fields) {
+        Policy next = merged(fields);
+        List<String> p = next.problems();
+        if (!p.isEmpty()) {
+            throw new InvalidTopologyException("policy is invalid: " + String.join("; ", p));
+        }
+        return next;
+    }
+
+    /**
+     * This policy with the named fields replaced, checking only their names and JSON types (an unknown
+     * field, a text where a number belongs); {@link #problems()} says whether the values are usable.
+     */
+    public Policy merged(Map<String, JsonNode> fields) {
         ObjectMapper mapper = io.cfgserver.registry.Json.mapper();
         ObjectNode merged = mapper.valueToTree(this);
         Set<String> known = new TreeSet<>();
@@ -106,10 +119,6 @@ public record Policy(
             next = mapper.treeToValue(merged, Policy.class);
         } catch (Exception e) {
             throw new InvalidTopologyException("policy is not valid: " + e.getMessage());
-        }
-        List<String> p = next.problems();
-        if (!p.isEmpty()) {
-            throw new InvalidTopologyException("policy is invalid: " + String.join("; ", p));
         }
         return next;
     }

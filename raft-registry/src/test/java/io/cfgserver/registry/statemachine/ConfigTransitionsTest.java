@@ -94,6 +94,10 @@ class ConfigTransitionsTest {
                 "replicaof is not managed");
         rejects(s, new PatchConfig("demo", redis(Map.of("min-replicas-to-write", "1")),
                 canonical(redis(Map.of("min-replicas-to-write", "1"))), T), RejectCode.INVALID, "minReplicasToWrite");
+        ConfigPatch cobl = redis(Map.of("client-output-buffer-limit", "normal 0 0 0"));
+        rejects(s, new PatchConfig("demo", cobl, canonical(cobl), T), RejectCode.INVALID, "partial value");
+        ConfigPatch announce = redis(Map.of("replica-announce-ip", "10.0.0.1"));
+        rejects(s, new PatchConfig("demo", announce, canonical(announce), T), RejectCode.INVALID, "address in the registry");
         rejects(s, new PatchConfig("demo", redis(Map.of("Max Memory", "1")), Map.of(), T), RejectCode.INVALID,
                 "not a Redis parameter name");
         rejects(s, new PatchConfig("demo", redis(Map.of("maxmemory", "1mb")), Map.of(), T), RejectCode.INVALID,
@@ -168,6 +172,10 @@ class ConfigTransitionsTest {
         assertThat(s.events("demo").get(s.events("demo").size() - 1).type()).isEqualTo("-config-drift");
         s = ok(s, new SetConfigDrift("demo", R1, List.of(d), T));
         s = ok(s, new MarkConfigRolledOut("demo", 1, "j2", T));
+        assertThat(config(s).drift()).isEmpty();
+        // an instance that leaves the cluster leaves the drift list too
+        s = ok(s, new SetConfigDrift("demo", R1, List.of(d), T));
+        s = ok(s, new io.cfgserver.registry.command.RemoveReplica("demo", "g1", R1, T));
         assertThat(config(s).drift()).isEmpty();
     }
 

@@ -45,11 +45,16 @@ public class PolicyResource {
         }
         Map<String, JsonNode> fields = new TreeMap<>();
         body.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
+        Policy next;
         try {
-            // the same rules the state machine applies, to answer 400 at once
-            Reads.cluster(registry.readLocal(), name).policy().patched(fields);
+            // the same rules the state machine applies, answered at once: a malformed field is 400 ...
+            next = Reads.cluster(registry.readLocal(), name).policy().merged(fields);
         } catch (InvalidTopologyException e) {
             throw ApiError.badRequest(e.getMessage());
+        }
+        // ... a well-formed value outside its range 422
+        if (!next.problems().isEmpty()) {
+            throw ApiError.invalid("policy is invalid: " + String.join("; ", next.problems()));
         }
         Map<String, String> texts = new TreeMap<>();
         fields.forEach((k, v) -> texts.put(k, v.toString()));

@@ -159,7 +159,8 @@ public final class ConfigChecker {
             try (Jedis j = connect(r.address())) {
                 j.ping();
                 return checkOn(j, r.address(), set);
-            } catch (redis.clients.jedis.exceptions.JedisConnectionException e) {
+            } catch (redis.clients.jedis.exceptions.JedisException e) {
+                // unreachable, or refusing the check itself (CONFIG renamed, NOAUTH): the next replica
                 tried.add(r.address() + " (" + e.getMessage() + ")");
             }
         }
@@ -195,18 +196,32 @@ public final class ConfigChecker {
                                 + " needed, so cfgserver does not manage it; set it in the instances' redis.conf"
                         : "redis." + p + "=" + e.getValue() + " is refused by Redis: " + why);
             } finally {
-                try {
-                    j.configSet(p, before.get(p));
-                } catch (JedisDataException x) {
-                    LOG.error("could not set {} back to '{}' on {} after checking a value: {}", p, before.get(p), at,
-                            x.getMessage());
-                }
+                restore(j, at, p, before.get(p));
             }
         }
         if (!problems.isEmpty()) {
             throw ApiError.invalid(String.join("; ", problems) + " (checked on " + at.logId() + "; nothing was stored)");
         }
         return canonical;
+    }
+
+    /** Sets a checked parameter back; over a fresh connection when the first one broke mid-check. */
+    private static void restore(Jedis j, Address at, String p, String value) {
+        try {
+            j.configSet(p, value);
+            return;
+        } catch (redis.clients.jedis.exceptions.JedisConnectionException x) {
+            try (Jedis fresh = connect(at)) {
+                fresh.configSet(p, value);
+                return;
+            } catch (redis.clients.jedis.exceptions.JedisException y) {
+                LOG.error("could not set {} back to '{}' on {} after checking a value (drift checks report it): {}",
+                        p, value, at, y.getMessage());
+            }
+        } catch (redis.clients.jedis.exceptions.JedisException x) {
+            LOG.error("could not set {} back to '{}' on {} after checking a value (drift checks report it): {}", p,
+                    value, at, x.getMessage());
+        }
     }
 
     private static Jedis connect(Address a) {
