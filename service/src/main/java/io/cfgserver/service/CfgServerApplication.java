@@ -31,6 +31,8 @@ import io.cfgserver.service.config.RegistryConfig;
 import io.cfgserver.service.health.RegistryHealthCheck;
 import io.cfgserver.service.health.TemporalHealthCheck;
 import io.cfgserver.service.jobs.JobReconciler;
+import io.cfgserver.service.metrics.CfgServerMetrics;
+import io.cfgserver.service.metrics.PrometheusServlet;
 import io.cfgserver.service.jobs.JobService;
 import io.cfgserver.service.temporal.TemporalConnector;
 import io.cfgserver.workflows.Jobs;
@@ -94,10 +96,12 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         });
 
         // Stop-loss: every peer probes (followers confirm a master's failure); the leader acts.
+        Prober prober = null;
+        Controller controller = null;
         if (config.controller.enabled) {
             ControllerConfig cc = config.controller.toConfig();
             FaultHooks hooks = FaultHooks.fromSystemProperties();
-            Prober prober = new Prober(peer::readLocal, cc, System::nanoTime, hooks).start();
+            prober = new Prober(peer::readLocal, cc, System::nanoTime, hooks).start();
             peer.setPeerQueryHandler(prober::answer);
             PeerLink link = new PeerLink() {
                 @Override
@@ -115,21 +119,35 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
                     return peer.askPeer(peerId, question);
                 }
             };
-            Controller controller = new Controller(peer, prober, link, cc, clock, System::nanoTime, hooks);
+            controller = new Controller(peer, prober, link, cc, clock, System::nanoTime, hooks);
             peer.addLeaderListener(controller::leadership);
+            Controller c = controller;
+            Prober p = prober;
             env.lifecycle().manage(new Managed() {
                 @Override
                 public void stop() {
-                    controller.close();
-                    prober.close();
+                    c.close();
+                    p.close();
                 }
             });
         } else {
             LOG.warn("controller.enabled is false: no failure detection or failover on this peer");
         }
 
+        // Metrics: /prometheus on the admin port (Dropwizard's /metrics JSON stays)
+        TemporalConnector[] temporalRef = new TemporalConnector[1];
+        CfgServerMetrics metrics = CfgServerMetrics.create(peer::info, peer::readLocal, prober, controller,
+                () -> temporalRef[0] != null && temporalRef[0].reachable(), clock);
+        peer.observeSubmits(metrics);
+        if (prober != null) {
+            prober.observe(metrics);
+            controller.observe(metrics);
+        }
+        env.admin().addServlet("prometheus", new PrometheusServlet(metrics)).addMapping("/prometheus");
+
         TemporalConnector temporal = new TemporalConnector(config.temporal, searchAttributes(),
-                worker -> WorkerRegistration.register(worker, peer, new RedisActivitiesImpl()));
+                worker -> WorkerRegistration.register(worker, peer, new RedisActivitiesImpl()), metrics.registry());
+        temporalRef[0] = temporal;
         env.lifecycle().manage(temporal);
         JobService jobs = new JobService(peer, temporal, config.temporal.taskQueue, clock);
         env.lifecycle().manage(new JobReconciler(peer, temporal, peer::isLeader, clock, config.temporal.reconcileIntervalMillis,

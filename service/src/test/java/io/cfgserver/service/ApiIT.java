@@ -314,14 +314,48 @@ class ApiIT {
         HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + APP.getAdminPort() + "/healthcheck")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(health.statusCode()).isEqualTo(500);
+        // without Temporal the peer runs as designed (jobs refused): healthy, and the reason visible
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
         JsonNode h = JSON.readTree(health.body());
         assertThat(h.at("/registry/healthy").asBoolean()).isTrue();
-        assertThat(h.at("/temporal/healthy").asBoolean()).isFalse();
-        assertThat(h.at("/temporal/message").asText()).contains("not reachable");
+        assertThat(h.at("/temporal/healthy").asBoolean()).isTrue();
+        assertThat(h.at("/temporal/temporalReachable").asBoolean(true)).isFalse();
+        assertThat(h.at("/temporal/message").asText()).startsWith("DEGRADED").contains("not reachable");
         refused("POST", "/v1/registry/peers", "{\"id\":\"p1\",\"address\":\"127.0.0.1:1\"}", 409, "already a member");
         refused("POST", "/v1/registry/peers", "{\"id\":\"p9\",\"address\":\"nowhere\"}", 422, "host:port");
         refused("DELETE", "/v1/registry/peers/p9", null, 404, "not a member");
         refused("GET", "/v1/nothing-here", null, 404, "no such resource");
+    }
+
+    @Test
+    void servesPrometheusMetrics() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + APP.getAdminPort() + "/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        String text = r.body();
+        // every line is a comment or "name{labels} value": the exposition format a scraper parses
+        java.util.regex.Pattern sample = java.util.regex.Pattern.compile(
+                "[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})? "
+                        + "(-?[0-9.eE+-]+|NaN|[+-]Inf)( [0-9]+)?");
+        for (String line : text.split("\n")) {
+            if (!line.isEmpty() && !line.startsWith("#")) {
+                assertThat(line).as("an exposition line").matches(sample);
+            }
+        }
+        assertThat(text).contains("cfgserver_registry_leader{peer=\"p1\"} 1")
+                .contains("cfgserver_temporal_reachable{peer=\"p1\"} 0")
+                .contains("cfgserver_cluster_groups{cluster=\"demo\"}")
+                .contains("cfgserver_registry_write_seconds_count{command=\"CreateCluster\",outcome=\"ok\"}")
+                .contains("# TYPE cfgserver_registry_write_seconds histogram")
+                .contains("cfgserver_proxy_versions_behind{cluster=\"demo\"")
+                .contains("jvm_memory_used_bytes")
+                .contains("process_cpu_usage");
+        // a write the state machine refuses is counted as refused
+        assertThat(call("POST", "/v1/clusters", DEMO).status()).isEqualTo(409);
+        String after = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + APP.getAdminPort()
+                + "/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(after).contains("cfgserver_registry_write_seconds_count{command=\"CreateCluster\",outcome=\"rejected\"}");
     }
 }

@@ -128,6 +128,7 @@ public final class Controller implements AutoCloseable {
             long now = nanos.getAsLong();
             if (now - last > config.tiltGap().toNanos()) {
                 tiltUntilNanos = now + config.tiltDuration().toNanos();
+                events.execute(() -> observed(() -> observer.event("", "+tilt")));
                 LOG.warn("+tilt the controller's tick was late by {} ms: acting on nothing for {} ms",
                         (now - last) / 1_000_000, config.tiltDuration().toMillis());
             }
@@ -565,6 +566,8 @@ public final class Controller implements AutoCloseable {
                 (t[1] - t[0]) / 1_000_000, (t[2] - t[1]) / 1_000_000, (t[3] - t[2]) / 1_000_000,
                 (t[4] - t[3]) / 1_000_000, (acked - t[4]) / 1_000_000, (acked - t[0]) / 1_000_000);
         submitCommand(new EndFailover(cluster, g.id(), f.epoch(), false, "done", clock.millis()));
+        long took = t == null ? -1 : acked - t[0];
+        events.execute(() -> observed(() -> observer.failoverEnded(cluster, f.planned(), "done", took)));
         LOG.info("+failover-end {} {} -> {} epoch {}: {}{}", g.logId(), f.oldMaster(), master, f.epoch(), proxies, breakdown);
         event(cluster, "+failover-timings", g.logId(), proxies + breakdown);
         return false;
@@ -577,7 +580,10 @@ public final class Controller implements AutoCloseable {
         LOG.warn("-failover-abort-{} {} epoch {}: {}", outcome, g.logId(), f.epoch(), why);
         submitCommand(new EndFailover(cluster, g.id(), f.epoch(), true, outcome, clock.millis()));
         event(cluster, "-failover-abort-" + outcome, g.logId(), why == null ? "" : why);
-        timings.remove(cluster + "/" + g.id());
+        long[] t = timings.remove(cluster + "/" + g.id());
+        long took = t == null ? -1 : nanos.getAsLong() - t[0];
+        events.execute(() -> observed(() -> observer.failoverEnded(cluster, f.planned(), outcome, took)));
+        configApplied.remove(cluster + "/" + g.id() + "/" + f.epoch());
     }
 
     // ---- maintenance: bans, demotion of former masters, replicas follow the master -------------
@@ -705,11 +711,33 @@ public final class Controller implements AutoCloseable {
         registry.submit(c);
     }
 
+    private volatile ControllerObserver observer = ControllerObserver.NONE;
+
+    /** Who hears of events and failover ends (metrics); {@link ControllerObserver#NONE} by default. */
+    public Controller observe(ControllerObserver o) {
+        this.observer = o == null ? ControllerObserver.NONE : o;
+        return this;
+    }
+
+    /** True while the controller is in tilt (acting on nothing after a late tick or taking the lead). */
+    public boolean tilted() {
+        return tilted(nanos.getAsLong());
+    }
+
+    private void observed(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.debug("controller observer failed: {}", e.toString());
+        }
+    }
+
     /** Events off the critical path: recorded asynchronously, in order. */
     private void event(String cluster, String type, String subject, String message) {
         long at = clock.millis();
         LOG.info("{} {} {}", type, subject, message);
         events.execute(() -> {
+            observed(() -> observer.event(cluster, type)); // off the critical path, like the recording
             try {
                 registry.submit(new RecordEvent(cluster, type, subject, message, at));
             } catch (RuntimeException e) {

@@ -105,12 +105,26 @@ public final class Prober implements AutoCloseable {
         }
     }
 
+    private volatile ControllerObserver observer = ControllerObserver.NONE;
+
+    /** Who hears of every probe (metrics); {@link ControllerObserver#NONE} by default. */
+    public Prober observe(ControllerObserver o) {
+        this.observer = o == null ? ControllerObserver.NONE : o;
+        return this;
+    }
+
     private void probe(Tracked t) {
         try {
+            long t0 = nanos.getAsLong();
             ProbeResult r = probeOnce(t);
             t.last = r;
             if (r.ok()) {
                 t.lastOk = r.atNanos();
+            }
+            try { // after the result is visible: the observer never delays detection
+                observer.probed(t.address, r.ok(), r.atNanos() - t0);
+            } catch (RuntimeException e) {
+                LOG.debug("probe observer failed: {}", e.toString());
             }
         } finally {
             t.inFlight = false;

@@ -168,8 +168,41 @@ public final class RegistryPeer implements RegistryClient, AutoCloseable {
 
     // ---- RegistryClient -----------------------------------------------------------------------
 
+    /** Hears how long each submit took and how it ended (metrics); nothing by default. */
+    public interface SubmitObserver {
+        /** {@code outcome}: {@code ok}, {@code rejected} (the state machine refused) or {@code unavailable}. */
+        void submitted(String command, String outcome, long nanos);
+    }
+
+    private volatile SubmitObserver submitObserver = (c, o, n) -> {
+    };
+
+    public void observeSubmits(SubmitObserver o) {
+        this.submitObserver = o == null ? (c, x, n) -> {
+        } : o;
+    }
+
     @Override
     public CommandResult submit(Command command) {
+        long t0 = System.nanoTime();
+        String outcome = "unavailable";
+        try {
+            CommandResult r = submitTimed(command);
+            outcome = "ok";
+            return r;
+        } catch (CommandRejectedException e) {
+            outcome = "rejected";
+            throw e;
+        } finally {
+            try {
+                submitObserver.submitted(command.getClass().getSimpleName(), outcome, System.nanoTime() - t0);
+            } catch (RuntimeException e) {
+                // metrics never fail a write
+            }
+        }
+    }
+
+    private CommandResult submitTimed(Command command) {
         Message message = Message.valueOf(ByteString.copyFrom(Json.write(command)));
         RaftClientReply reply;
         try {

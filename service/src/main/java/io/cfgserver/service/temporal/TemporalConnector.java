@@ -44,8 +44,17 @@ public final class TemporalConnector implements Managed {
     private volatile boolean stopping;
     private Thread thread;
 
+    private final io.micrometer.core.instrument.MeterRegistry meters;
+
     public TemporalConnector(TemporalConfig config, Map<String, IndexedValueType> searchAttributes,
             Consumer<Worker> registration) {
+        this(config, searchAttributes, registration, null);
+    }
+
+    /** With {@code meters}, the SDK's own metrics (requests, polls, workflow and activity tasks) go there. */
+    public TemporalConnector(TemporalConfig config, Map<String, IndexedValueType> searchAttributes,
+            Consumer<Worker> registration, io.micrometer.core.instrument.MeterRegistry meters) {
+        this.meters = meters;
         this.config = config;
         this.searchAttributes = Map.copyOf(searchAttributes);
         this.registration = registration;
@@ -57,8 +66,13 @@ public final class TemporalConnector implements Managed {
             lastError = "disabled in the configuration (temporal.enabled: false)";
             return;
         }
-        stubs = WorkflowServiceStubs.newServiceStubs(
-                WorkflowServiceStubsOptions.newBuilder().setTarget(config.target).build());
+        WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(config.target);
+        if (meters != null) {
+            options.setMetricsScope(new com.uber.m3.tally.RootScopeBuilder()
+                    .reporter(new io.temporal.common.reporter.MicrometerClientStatsReporter(meters))
+                    .reportEvery(com.uber.m3.util.Duration.ofSeconds(10)));
+        }
+        stubs = WorkflowServiceStubs.newServiceStubs(options.build());
         client = WorkflowClient.newInstance(stubs,
                 WorkflowClientOptions.newBuilder().setNamespace(config.namespace).build());
         thread = new Thread(this::loop, "temporal-connector");

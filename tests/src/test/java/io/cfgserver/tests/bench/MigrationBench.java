@@ -316,7 +316,7 @@ public final class MigrationBench {
         ServiceCluster service = track(ServiceCluster.start(dir.resolve("service"), temporal.target()));
         Http http = service.http();
         for (ServiceProcess p : service.peers()) {
-            await(120, () -> http.tryGet(p.adminUrl() + "/healthcheck").map(r -> r.json().at("/temporal/healthy").asBoolean())
+            await(120, () -> http.tryGet(p.adminUrl() + "/healthcheck").map(r -> r.json().at("/temporal/temporalReachable").asBoolean())
                     .orElse(false));
         }
         List<RedisProcess> redis = new ArrayList<>();

@@ -87,7 +87,7 @@ public final class ScaleBench {
         Http http = service.http();
         for (ServiceProcess p : service.peers()) {
             MigrationBench.await(120, () -> http.tryGet(p.adminUrl() + "/healthcheck")
-                    .map(r -> r.json().at("/temporal/healthy").asBoolean()).orElse(false));
+                    .map(r -> r.json().at("/temporal/temporalReachable").asBoolean()).orElse(false));
         }
         List<RedisProcess> redis = new ArrayList<>();
         for (int i = 0; i < 4; i++) {

@@ -242,6 +242,16 @@ class FailoverIT {
         assertThat(g.at("/history/0/outcome").asText()).isEqualTo("done");
         assertThat(events(f)).contains("+sdown", "+odown", "+failover-start", "+promoted", "+switch-master",
                 "+failover-end");
+        // the leader's /prometheus tells the same story: one failover done, the old master down
+        String metrics = http.get(leader().adminUrl() + "/prometheus").expect(200).body();
+        assertThat(metrics).containsPattern("cfgserver_failover_seconds_count\\{cluster=\"" + f.name()
+                + "\",kind=\"failover\",outcome=\"done\"\\} 1(\\.0)?\n")
+                .containsPattern("cfgserver_controller_events_total\\{cluster=\"" + f.name()
+                        + "\",type=\"\\+odown\"\\} 1(\\.0)?\n")
+                .containsPattern("cfgserver_instance_up\\{cluster=\"" + f.name() + "\",group=\"g1\",instance=\""
+                        + java.util.regex.Pattern.quote(old.address()) + "\",role=\"[a-z]+\"\\} 0(\\.0)?\n")
+                .containsPattern("cfgserver_instance_up\\{cluster=\"" + f.name() + "\",group=\"g1\",instance=\""
+                        + java.util.regex.Pattern.quote(newMaster) + "\",role=\"master\"\\} 1(\\.0)?\n");
         // both remaining replicas follow the new master
         for (RedisProcess r : f.groups().get(0).subList(1, 3)) {
             if (!r.address().equals(newMaster)) {

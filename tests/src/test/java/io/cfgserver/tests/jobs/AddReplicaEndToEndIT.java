@@ -46,7 +46,7 @@ class AddReplicaEndToEndIT {
     static void awaitTemporalHealthy() {
         for (ServiceProcess p : service.peers()) {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> http
-                    .tryGet(p.adminUrl() + "/healthcheck").map(r -> r.json().at("/temporal/healthy").asBoolean())
+                    .tryGet(p.adminUrl() + "/healthcheck").map(r -> r.json().at("/temporal/temporalReachable").asBoolean())
                     .orElse(false));
         }
     }

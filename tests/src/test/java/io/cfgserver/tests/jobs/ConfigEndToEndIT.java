@@ -63,7 +63,7 @@ class ConfigEndToEndIT {
         http = service.http();
         for (ServiceProcess p : service.peers()) {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> http
-                    .tryGet(p.adminUrl() + "/healthcheck").map(r -> r.json().at("/temporal/healthy").asBoolean())
+                    .tryGet(p.adminUrl() + "/healthcheck").map(r -> r.json().at("/temporal/temporalReachable").asBoolean())
                     .orElse(false));
         }
         for (int i = 0; i < 6; i++) {
