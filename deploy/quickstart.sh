@@ -194,57 +194,47 @@ INFO
 Registry peers:   http://127.0.0.1:18081  http://127.0.0.1:18082  http://127.0.0.1:18083
                   (admin /healthcheck on 18091-18093)
 
-Watch it:
-  curl -s http://127.0.0.1:18081/v1/registry
-  curl -s http://127.0.0.1:18081/v1/clusters/demo
-  curl -s http://127.0.0.1:18091/healthcheck
+The CLI (bin/cfgserver; --help on any command; --json for scripts; it talks to these peers):
+  bin/cfgserver cluster show demo
+  bin/cfgserver registry status
+  bin/cfgserver events demo --follow            # Ctrl-C to stop
+  curl -s http://127.0.0.1:18091/prometheus | grep ^cfgserver_instance_up
 
-Add the spare redis as a second replica of g1 (a Temporal workflow; watch it in the UI):
-  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
-       -d '{"type":"add-replica","params":{"group":"g1","address":"127.0.0.1:$SPARE_PORT"}}' \\
-       http://127.0.0.1:18081/v1/clusters/demo/jobs
-  curl -s http://127.0.0.1:18081/v1/jobs/<id from the answer>
-  redis-cli -p $SPARE_PORT info replication
+Add the spare redis as a second replica of g1 (a Temporal workflow; watch it in the UI too):
+  bin/cfgserver job start demo add-replica group=g1 address=127.0.0.1:$SPARE_PORT --watch
 
 Grow the cluster to 3 groups: first the plan (a dry run: moves, sampled keys, ETA), then the job
 (g3 takes slots from both groups: two key-by-key moves; a new group that takes all its slots from
 one group, as when a cluster doubles, goes by replication instead: the split fast path):
-  B='{"type":"scale-out","params":{"groups":[{"id":"g3","master":"127.0.0.1:7021","replicas":["127.0.0.1:7022"]}]}}'
-  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
-       -d "\$B" http://127.0.0.1:18081/v1/clusters/demo/plans
-  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
-       -d "\$B" http://127.0.0.1:18081/v1/clusters/demo/jobs
-  curl -s http://127.0.0.1:18081/v1/clusters/demo/jobs       # the scale-out, its replica rebuild and its moves
+  P='{"groups":[{"id":"g3","master":"127.0.0.1:7021","replicas":["127.0.0.1:7022"]}]}'
+  bin/cfgserver plan demo scale-out --params "\$P"
+  bin/cfgserver job start demo scale-out --params "\$P" --watch
+  bin/cfgserver slots show demo
 Even it out later, or every night at 3 (a Temporal Schedule; see Schedules in the UI):
-  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
-       -d '{"type":"rebalance","params":{}}' http://127.0.0.1:18081/v1/clusters/demo/plans
+  bin/cfgserver plan demo rebalance
   curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
        -d '{"cron":"0 3 * * *","window":"2h","tolerance":0.05}' http://127.0.0.1:18081/v1/clusters/demo/schedules
 
 Set the fleet's config (checked on a replica first), roll it out with g1 as canary, resume, see drift:
-  curl -s -X PUT -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
-       -d '{"redis":{"maxmemory-policy":"allkeys-lru","maxmemory":"256mb"},"nutcracker":{"timeout":400}}' \\
-       http://127.0.0.1:18081/v1/clusters/demo/config
-  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
-       -d '{"type":"config-rollout","params":{"canary":"g1"}}' http://127.0.0.1:18081/v1/clusters/demo/jobs
-  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' http://127.0.0.1:18081/v1/jobs/<id>/resume
-  redis-cli -p 7011 config set maxmemory 0; sleep 35; curl -s http://127.0.0.1:18081/v1/clusters/demo/config/drift
+  bin/cfgserver config set demo redis.maxmemory-policy=allkeys-lru redis.maxmemory=256mb nutcracker.timeout=400
+  bin/cfgserver config rollout demo --canary g1
+  bin/cfgserver job resume <id>; bin/cfgserver job watch <id>
+  redis-cli -p 7011 config set maxmemory 0; sleep 35; bin/cfgserver config drift demo
 
 Through the proxies (twemproxy, routed by the registry's slot map; 2 agents keep them current):
   redis-cli -p 22121 set hello world ; redis-cli -p 22122 get hello
-  curl -s http://127.0.0.1:18081/v1/clusters/demo/proxies          # served version, lease, standing
+  bin/cfgserver proxy list demo                          # served version, lease, standing
   curl -s http://127.0.0.1:18081/v1/clusters/demo/proxies/p1/nutcracker.yml
 
 Fail over g1 the hard way (writes through the proxies resume in about a second and a half):
   kill -9 \$(head -n 1 $PID_DIR/redis-7001.pid)
-  curl -s http://127.0.0.1:18081/v1/clusters/demo/events | tail -c 2000
+  bin/cfgserver events demo --limit 15
 Kill every cfgserver peer: the proxies keep serving on their last map (static stability):
   for i in 1 2 3; do kill -9 \$(head -n 1 $PID_DIR/peer\$i.pid); done
   redis-cli -p 22121 set still serving ; cat $RUN_DIR/agents/p1/status.json
   deploy/quickstart.sh                                  # starts the peers again; the agents renew
 A planned switchover, losing nothing:
-  curl -s -X POST -H 'Authorization: Bearer $CFGSERVER_TOKEN' -H 'Content-Type: application/json' \\
-       -d '{}' http://127.0.0.1:18081/v1/clusters/demo/groups/g2/switchover
+  bin/cfgserver group switchover demo g2
 INFO
     fi
     cat <<INFO
@@ -259,6 +249,19 @@ on_exit() {
         echo >&2
         echo "quickstart failed (exit $rc). What it started so far keeps running: deploy/stop.sh stops it." >&2
     fi
+}
+
+# bin/cfgserver: the CLI, talking to the demo's peers with the demo's token unless told otherwise.
+install_cli() {
+    mkdir -p "$REPO_ROOT/bin"
+    cat >"$REPO_ROOT/bin/cfgserver" <<LAUNCHER
+#!/usr/bin/env bash
+# Installed by deploy/quickstart.sh: the cfgserver CLI for the local demo (see deploy/cfgserver).
+export CFGSERVER_TOKEN="\${CFGSERVER_TOKEN:-$CFGSERVER_TOKEN}"
+exec "$REPO_ROOT/deploy/cfgserver" "\$@"
+LAUNCHER
+    chmod +x "$REPO_ROOT/bin/cfgserver"
+    log "CLI installed: bin/cfgserver (try bin/cfgserver cluster show demo)"
 }
 
 TIMES=()
@@ -288,6 +291,7 @@ main() {
         timed peers start_peers
         timed cluster create_demo_cluster
         timed agents start_agents
+        install_cli
     fi
     local where="" e
     for e in "${TIMES[@]}"; do

@@ -1,0 +1,2 @@
+/** The {@code cfgserver} command line over the REST API (picocli; launched by {@code deploy/cfgserver}). */
+package io.cfgserver.service.cli;
