@@ -12,7 +12,12 @@ import io.cfgserver.registry.controller.Prober;
 import io.cfgserver.registry.server.PeerConfig;
 import io.cfgserver.registry.server.RegistryPeer;
 import io.cfgserver.service.agent.AgentCommand;
-import io.cfgserver.service.api.AuthFilter;
+import io.cfgserver.service.api.AuditResource;
+import io.cfgserver.service.auth.AuditFilter;
+import io.cfgserver.service.auth.AuditLog;
+import io.cfgserver.service.auth.RoleCheck;
+import io.cfgserver.service.auth.TokenAuthFilter;
+import io.cfgserver.service.auth.TokenStore;
 import io.cfgserver.service.api.ClusterJobsResource;
 import io.cfgserver.service.api.ClustersResource;
 import io.cfgserver.service.api.PlansResource;
@@ -26,6 +31,8 @@ import io.cfgserver.service.api.RegistryAdmin;
 import io.cfgserver.service.api.RegistryResource;
 import io.cfgserver.service.api.RequestLimits;
 import io.cfgserver.service.api.SlotsResource;
+import io.cfgserver.service.api.InstancesResource;
+import io.cfgserver.service.api.ConsoleResource;
 import io.cfgserver.service.config.CfgServerConfiguration;
 import io.cfgserver.service.config.RegistryConfig;
 import io.cfgserver.service.health.RegistryHealthCheck;
@@ -39,6 +46,8 @@ import io.cfgserver.workflows.Jobs;
 import io.cfgserver.workflows.WorkerRegistration;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.servlets.assets.AssetServlet;
+import java.nio.charset.StandardCharsets;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.dropwizard.core.setup.Bootstrap;
@@ -166,11 +175,18 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         };
 
         env.jersey().register(new RequestLimits());
-        if (config.auth.token == null || config.auth.token.isBlank()) {
-            LOG.warn("auth.token is empty: the API accepts state-changing requests from anyone who can reach it");
-        } else {
-            env.jersey().register(new AuthFilter(config.auth.token));
+        // Who may do what (tokens → roles, @RolesAllowed on every resource method), and the audit log.
+        TokenStore tokens = TokenStore.from(config.auth);
+        if (!tokens.enabled()) {
+            LOG.warn("auth names no token and no user: the API accepts every request, state-changing ones too, "
+                    + "from anyone who can reach it");
         }
+        AuditLog audit = new AuditLog(peer);
+        env.lifecycle().manage(audit);
+        env.jersey().register(new AuditFilter(audit, peer.id(), clock));
+        env.jersey().register(new TokenAuthFilter(tokens));
+        env.jersey().register(new RoleCheck());
+        env.jersey().register(new AuditResource(peer));
         for (Object mapper : ErrorMappers.all()) {
             env.jersey().register(mapper);
         }
@@ -186,6 +202,13 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         env.jersey().register(new PlansResource(jobs));
         env.jersey().register(new SchedulesResource(jobs.schedules()));
         env.jersey().register(new RegistryResource(admin));
+        env.jersey().register(new InstancesResource(peer, prober, System::nanoTime));
+        if (config.console.enabled) {
+            // The web console: static files under /console/ on the application port (no build step).
+            env.servlets().addServlet("console", new AssetServlet("/console", "/console", "index.html",
+                    StandardCharsets.UTF_8)).addMapping("/console/*");
+            env.jersey().register(new ConsoleResource(config.console.temporalUi, config.temporal.namespace));
+        }
 
         env.healthChecks().register("registry", new RegistryHealthCheck(peer));
         env.healthChecks().register("temporal", new TemporalHealthCheck(temporal));

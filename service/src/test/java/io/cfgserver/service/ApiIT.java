@@ -216,7 +216,7 @@ class ApiIT {
         assertThat(none.status()).isEqualTo(401);
         assertThat(none.body().path("message").asText()).contains("Authorization: Bearer");
         Answer wrong = call("DELETE", "/v1/clusters/demo", null, "guess");
-        assertThat(wrong.status()).isEqualTo(403);
+        assertThat(wrong.status()).isEqualTo(401);
         assertThat(snapshot()).isEqualTo(before);
         assertThat(call("GET", "/v1/clusters/demo", null, null).status()).isEqualTo(200);
     }

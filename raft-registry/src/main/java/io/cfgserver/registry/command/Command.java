@@ -40,13 +40,14 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = MarkConfigRolledOut.class, name = "MarkConfigRolledOut"),
     @JsonSubTypes.Type(value = SetConfigDrift.class, name = "SetConfigDrift"),
     @JsonSubTypes.Type(value = PatchPolicy.class, name = "PatchPolicy"),
+    @JsonSubTypes.Type(value = RecordAudit.class, name = "RecordAudit"),
 })
 public sealed interface Command
         permits CreateCluster, DeleteCluster, AddGroup, RemoveGroup, AddReplica, RemoveReplica,
                 AddProxy, RemoveProxy, SetPolicy, AssignSlots, BeginJob, UpdateJob, RecordEvent, RenewLease,
                 SetProxyListen, BeginFailover, PromoteReplica, EndFailover, RequestSwitchover, SetReplicaBanned,
                 ClearStale, BeginMigration, CommitMigration, EndMigration, PatchConfig, RollbackConfig,
-                SetProxySettings, MarkConfigRolledOut, SetConfigDrift, PatchPolicy {
+                SetProxySettings, MarkConfigRolledOut, SetConfigDrift, PatchPolicy, RecordAudit {
 
     /** When the command was issued, by the issuer's clock. */
     long atMillis();

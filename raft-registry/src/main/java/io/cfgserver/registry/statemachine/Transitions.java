@@ -20,6 +20,7 @@ import io.cfgserver.registry.command.GroupSpec;
 import io.cfgserver.registry.command.PromoteReplica;
 import io.cfgserver.registry.command.ProxySpec;
 import io.cfgserver.registry.command.RecordEvent;
+import io.cfgserver.registry.command.RecordAudit;
 import io.cfgserver.registry.command.RejectCode;
 import io.cfgserver.registry.command.RemoveGroup;
 import io.cfgserver.registry.command.RemoveProxy;
@@ -106,6 +107,8 @@ public final class Transitions {
                 return JobTransitions.applyUpdateJob(state, c);
             } else if (command instanceof RecordEvent c) {
                 return JobTransitions.applyRecordEvent(state, c);
+            } else if (command instanceof RecordAudit c) {
+                return AuditTransitions.applyRecordAudit(state, c);
             } else if (command instanceof RenewLease c) {
                 return ProxyTransitions.applyRenewLease(state, c);
             } else if (command instanceof SetProxyListen c) {

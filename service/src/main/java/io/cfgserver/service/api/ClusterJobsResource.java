@@ -2,6 +2,8 @@ package io.cfgserver.service.api;
 
 import io.cfgserver.registry.topology.Job;
 import io.cfgserver.service.jobs.JobService;
+import io.cfgserver.service.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import io.cfgserver.service.jobs.JobParams;
 import jakarta.ws.rs.GET;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code /v1/clusters/{name}/jobs}: start a job, list a cluster's jobs. */
+@RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/clusters/{name}/jobs")
 @Produces(MediaType.APPLICATION_JSON)
 public class ClusterJobsResource {
@@ -33,6 +36,7 @@ public class ClusterJobsResource {
      * Starts a job: 201 with the job. With an {@code Idempotency-Key} header a retry of the same request
      * answers 200 with the job the first one started.
      */
+    @RolesAllowed(Role.OPERATOR_NAME)
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response start(@PathParam("name") String cluster, @HeaderParam("Idempotency-Key") String idempotencyKey,

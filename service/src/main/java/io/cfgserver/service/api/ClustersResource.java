@@ -10,6 +10,8 @@ import io.cfgserver.registry.command.RecordEvent;
 import io.cfgserver.registry.topology.Cluster;
 import io.cfgserver.registry.topology.Event;
 import io.cfgserver.service.api.Requests.CreateClusterBody;
+import io.cfgserver.service.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -28,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** {@code /v1/clusters}: create, list, show, delete; the topology long-poll; the event log. */
+@RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/clusters")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -51,6 +54,7 @@ public class ClustersResource {
     public record ClusterSummary(String name, long version, int groups, int proxies) {
     }
 
+    @RolesAllowed(Role.ADMIN_NAME)
     @POST
     public Response create(CreateClusterBody body) {
         Requests.required(body, "{\"name\",\"groups\":[...],\"proxies\":[...]}");
@@ -93,6 +97,7 @@ public class ClustersResource {
      * Long poll for proxies: answers as soon as this peer knows a version greater than
      * {@code afterVersion}, or after {@code waitMs} with the current cluster (same version).
      */
+    @RolesAllowed({Role.VIEWER_NAME, Role.PROXY_NAME})
     @GET
     @Path("/{name}/topology")
     public Response watch(@PathParam("name") String name, @QueryParam("afterVersion") Long afterVersion,
@@ -116,6 +121,7 @@ public class ClustersResource {
         return Response.ok(ClusterView.of(c)).header("X-Topology-Version", c.version()).build();
     }
 
+    @RolesAllowed(Role.ADMIN_NAME)
     @DELETE
     @Path("/{name}")
     public Response delete(@PathParam("name") String name) {
@@ -127,6 +133,7 @@ public class ClustersResource {
     public record EventBody(String type, String subject, String message) {
     }
 
+    @RolesAllowed({Role.OPERATOR_NAME, Role.PROXY_NAME})
     @POST
     @Path("/{name}/events")
     public Response addEvent(@PathParam("name") String name, EventBody body) {

@@ -12,6 +12,8 @@ import io.cfgserver.registry.topology.Group;
 import io.cfgserver.registry.topology.Instance;
 import io.cfgserver.registry.topology.Proxy;
 import io.cfgserver.service.configmgmt.ConfigChecker;
+import io.cfgserver.service.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -34,6 +36,7 @@ import java.util.TreeMap;
  * PUT changes the fields it names ({@code null} removes one), checked against a real Redis first; each
  * change is a new version; a {@code config-rollout} job puts a version on the instances and proxies.
  */
+@RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/clusters/{name}/config")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -85,6 +88,7 @@ public class ConfigResource {
                 + " of " + c.logId() + " is not kept; GET .../config/history lists the versions kept")));
     }
 
+    @RolesAllowed(Role.OPERATOR_NAME)
     @PUT
     public ConfigView update(@PathParam("name") String name, JsonNode body) {
         ConfigPatch patch = ConfigChecker.parse(body);
@@ -103,6 +107,7 @@ public class ConfigResource {
         return out;
     }
 
+    @RolesAllowed(Role.OPERATOR_NAME)
     @POST
     @Path("/rollback")
     public ConfigView rollback(@PathParam("name") String name, @QueryParam("version") Long version) {

@@ -11,6 +11,8 @@ import io.cfgserver.registry.topology.Address;
 import io.cfgserver.registry.topology.Group;
 import io.cfgserver.service.api.Requests.GroupBody;
 import io.cfgserver.service.api.Requests.ReplicaBody;
+import io.cfgserver.service.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -28,6 +30,7 @@ import java.util.List;
  * {@code /v1/clusters/{name}/groups}: add and remove groups and replicas, by registry command only.
  * Registering a replica here does not configure Redis: the add-replica job does both.
  */
+@RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/clusters/{name}/groups")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -52,6 +55,7 @@ public class GroupsResource {
         return group(name, id, consistency);
     }
 
+    @RolesAllowed(Role.ADMIN_NAME)
     @POST
     public Response add(@PathParam("name") String name, GroupBody body) {
         Requests.required(body, "{\"id\",\"master\",\"replicas\"}");
@@ -60,6 +64,7 @@ public class GroupsResource {
                 .header("X-Topology-Version", r.version()).build();
     }
 
+    @RolesAllowed(Role.ADMIN_NAME)
     @DELETE
     @Path("/{id}")
     public Response remove(@PathParam("name") String name, @PathParam("id") String id) {
@@ -67,6 +72,7 @@ public class GroupsResource {
         return Response.noContent().build();
     }
 
+    @RolesAllowed(Role.ADMIN_NAME)
     @POST
     @Path("/{id}/replicas")
     public Response addReplica(@PathParam("name") String name, @PathParam("id") String id, ReplicaBody body) {
@@ -81,6 +87,7 @@ public class GroupsResource {
                 .build();
     }
 
+    @RolesAllowed(Role.ADMIN_NAME)
     @DELETE
     @Path("/{id}/replicas/{address}")
     public Response removeReplica(@PathParam("name") String name, @PathParam("id") String id,
@@ -99,6 +106,7 @@ public class GroupsResource {
      * it has ended: 200 with the history record, 409 when it was aborted, 504 when it takes longer
      * than {@code timeoutMs} (it goes on; GET the group to follow it).
      */
+    @RolesAllowed(Role.OPERATOR_NAME)
     @POST
     @Path("/{id}/switchover")
     public Response switchover(@PathParam("name") String name, @PathParam("id") String id, SwitchoverBody body) {

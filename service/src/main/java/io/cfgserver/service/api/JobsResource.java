@@ -2,6 +2,8 @@ package io.cfgserver.service.api;
 
 import io.cfgserver.service.jobs.JobService;
 import io.cfgserver.service.jobs.JobService.JobView;
+import io.cfgserver.service.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -10,6 +12,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 /** Jobs: {@code /v1/jobs/{id}} to track and control (ClusterJobsResource starts and lists them). */
+@RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
 public class JobsResource {
@@ -25,18 +28,21 @@ public class JobsResource {
         return jobs.show(id);
     }
 
+    @RolesAllowed(Role.OPERATOR_NAME)
     @POST
     @Path("/{id}/cancel")
     public JobView cancel(@PathParam("id") String id) {
         return jobs.cancel(id);
     }
 
+    @RolesAllowed(Role.OPERATOR_NAME)
     @POST
     @Path("/{id}/pause")
     public JobView pause(@PathParam("id") String id) {
         return jobs.pause(id);
     }
 
+    @RolesAllowed(Role.OPERATOR_NAME)
     @POST
     @Path("/{id}/resume")
     public JobView resume(@PathParam("id") String id) {

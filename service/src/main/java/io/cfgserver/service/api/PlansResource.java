@@ -2,6 +2,8 @@ package io.cfgserver.service.api;
 
 import io.cfgserver.service.jobs.JobParams;
 import io.cfgserver.service.jobs.JobService;
+import io.cfgserver.service.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -14,6 +16,7 @@ import jakarta.ws.rs.core.MediaType;
  * {@code rebalance}) with the body a job would have, made and not run (a dry run): the moves, their
  * keys and bytes (sampled), an ETA, and the body that starts exactly this plan.
  */
+@RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/clusters/{name}/plans")
 @Produces(MediaType.APPLICATION_JSON)
 public class PlansResource {

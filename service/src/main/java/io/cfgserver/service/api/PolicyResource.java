@@ -5,6 +5,8 @@ import io.cfgserver.registry.client.RegistryClient;
 import io.cfgserver.registry.command.PatchPolicy;
 import io.cfgserver.registry.topology.InvalidTopologyException;
 import io.cfgserver.registry.topology.Policy;
+import io.cfgserver.service.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
@@ -21,6 +23,7 @@ import java.util.TreeMap;
  * {@code /v1/clusters/{name}/policy}. PUT takes the fields to change; the others keep their value
  * (so {@code {"autoFailover":false}} is enough to switch automatic failover off).
  */
+@RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/clusters/{name}/policy")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -38,6 +41,7 @@ public class PolicyResource {
         return Reads.cluster(Reads.state(registry, consistency), name).policy();
     }
 
+    @RolesAllowed(Role.OPERATOR_NAME)
     @PUT
     public Policy update(@PathParam("name") String name, JsonNode body) {
         if (body == null || !body.isObject()) {

@@ -13,6 +13,8 @@ import io.cfgserver.registry.topology.Cluster;
 import io.cfgserver.registry.topology.Proxy;
 import io.cfgserver.registry.topology.ProxyFencing;
 import io.cfgserver.service.api.Requests.ProxyBody;
+import io.cfgserver.service.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -28,6 +30,7 @@ import java.time.Clock;
 import java.util.List;
 
 /** {@code /v1/clusters/{name}/proxies}: the twemproxies of a cluster. */
+@RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/clusters/{name}/proxies")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -63,6 +66,7 @@ public class ProxiesResource {
         return c.proxies().stream().map(p -> ProxyView.of(c, p, now)).toList();
     }
 
+    @RolesAllowed({Role.VIEWER_NAME, Role.PROXY_NAME})
     @GET
     @Path("/{id}/nutcracker.yml")
     @Produces(MediaType.TEXT_PLAIN)
@@ -92,6 +96,7 @@ public class ProxiesResource {
      * peer's clock plus {@code leaseMillis}, taken after the request arrived, so it is never
      * earlier than the end the agent assumes (it counts from before it sent the request).
      */
+    @RolesAllowed({Role.PROXY_NAME, Role.ADMIN_NAME})
     @POST
     @Path("/{id}/lease")
     public ProxyView renew(@PathParam("name") String name, @PathParam("id") String id, LeaseBody body) {
@@ -132,6 +137,7 @@ public class ProxiesResource {
         return list(name, null);
     }
 
+    @RolesAllowed(Role.ADMIN_NAME)
     @POST
     public Response add(@PathParam("name") String name, ProxyBody body) {
         Requests.required(body, "{\"id\",\"listen\":\"host:port\"}");
@@ -141,6 +147,7 @@ public class ProxiesResource {
     }
 
     /** {@code PUT .../proxies/{id}} with {@code {"listen":"host:port"}}: moves the proxy. */
+    @RolesAllowed(Role.ADMIN_NAME)
     @PUT
     @Path("/{id}")
     public Proxy move(@PathParam("name") String name, @PathParam("id") String id, ProxyBody body) {
@@ -152,6 +159,7 @@ public class ProxiesResource {
         return Reads.cluster(registry.readLocal(), name).proxy(id).orElseThrow();
     }
 
+    @RolesAllowed(Role.ADMIN_NAME)
     @DELETE
     @Path("/{id}")
     public Response remove(@PathParam("name") String name, @PathParam("id") String id) {

@@ -3,6 +3,8 @@ package io.cfgserver.service.api;
 import io.cfgserver.registry.client.RegistryInfo;
 import io.cfgserver.registry.client.RegistryInfo.PeerInfo;
 import io.cfgserver.registry.topology.Address;
+import io.cfgserver.service.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -19,6 +21,7 @@ import java.util.List;
  * started first (its config lists the new membership), then added here; a removed peer can then be
  * stopped.
  */
+@RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/registry")
 @Produces(MediaType.APPLICATION_JSON)
 public class RegistryResource {
@@ -33,6 +36,7 @@ public class RegistryResource {
         return admin.info();
     }
 
+    @RolesAllowed(Role.ADMIN_NAME)
     @POST
     @Path("/peers")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -59,6 +63,7 @@ public class RegistryResource {
         return admin.info();
     }
 
+    @RolesAllowed(Role.ADMIN_NAME)
     @DELETE
     @Path("/peers/{id}")
     public RegistryInfo removePeer(@PathParam("id") String id) {

@@ -2,6 +2,8 @@ package io.cfgserver.service.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cfgserver.service.jobs.ScheduleService;
+import io.cfgserver.service.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -18,6 +20,7 @@ import java.util.Map;
  * {@code /v1/clusters/{name}/schedules}: scheduled rebalancing ({@code {"cron":"0 3 * * *","window":"2h",
  * "tolerance":0.05,"maxMoves":8}}, or {@code "every":"6h"} instead of cron), as Temporal Schedules.
  */
+@RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/clusters/{name}/schedules")
 @Produces(MediaType.APPLICATION_JSON)
 public class SchedulesResource {
@@ -27,6 +30,7 @@ public class SchedulesResource {
         this.schedules = schedules;
     }
 
+    @RolesAllowed(Role.OPERATOR_NAME)
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response create(@PathParam("name") String cluster, Map<String, JsonNode> body) {
@@ -45,6 +49,7 @@ public class SchedulesResource {
         return schedules.show(cluster, id);
     }
 
+    @RolesAllowed(Role.OPERATOR_NAME)
     @DELETE
     @Path("/{id}")
     public Response delete(@PathParam("name") String cluster, @PathParam("id") String id) {
@@ -52,12 +57,14 @@ public class SchedulesResource {
         return Response.noContent().build();
     }
 
+    @RolesAllowed(Role.OPERATOR_NAME)
     @POST
     @Path("/{id}/pause")
     public ScheduleService.ScheduleView pause(@PathParam("name") String cluster, @PathParam("id") String id) {
         return schedules.pause(cluster, id, true);
     }
 
+    @RolesAllowed(Role.OPERATOR_NAME)
     @POST
     @Path("/{id}/unpause")
     public ScheduleService.ScheduleView unpause(@PathParam("name") String cluster, @PathParam("id") String id) {
@@ -65,6 +72,7 @@ public class SchedulesResource {
     }
 
     /** Runs it now, as if its time had come. */
+    @RolesAllowed(Role.OPERATOR_NAME)
     @POST
     @Path("/{id}/trigger")
     public ScheduleService.ScheduleView trigger(@PathParam("name") String cluster, @PathParam("id") String id) {

@@ -6,6 +6,8 @@ import io.cfgserver.registry.command.CommandResult;
 import io.cfgserver.registry.topology.SlotRange;
 import io.cfgserver.service.api.Requests.RangeBody;
 import io.cfgserver.service.api.Requests.SlotsBody;
+import io.cfgserver.service.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
@@ -23,6 +25,7 @@ import java.util.List;
  * {@code /v1/clusters/{name}/slots}. PUT assigns owners without moving any data, so it is refused
  * unless the request says {@code "force": true} (new clusters, repair). Moving data is a job.
  */
+@RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/clusters/{name}/slots")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -40,6 +43,7 @@ public class SlotsResource {
         return Reads.cluster(Reads.state(registry, consistency), name).slots().runs();
     }
 
+    @RolesAllowed(Role.ADMIN_NAME)
     @PUT
     public Response assign(@PathParam("name") String name, SlotsBody body) {
         Requests.required(body, "{\"ranges\":[{\"from\",\"to\",\"group\"}],\"force\":true}");

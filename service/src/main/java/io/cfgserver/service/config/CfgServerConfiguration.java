@@ -26,4 +26,9 @@ public class CfgServerConfiguration extends Configuration {
     @NotNull
     @JsonProperty
     public ControllerSection controller = new ControllerSection();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public ConsoleConfig console = new ConsoleConfig();
 }

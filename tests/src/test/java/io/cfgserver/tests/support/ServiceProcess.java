@@ -61,6 +61,8 @@ public final class ServiceProcess implements AutoCloseable {
     private final String token;
     private final List<String> jvmArgs;
     private final Map<String, String> env;
+    private final String authYaml;
+    private final String extraYaml;
     private final Http http;
     private Process process;
 
@@ -85,6 +87,8 @@ public final class ServiceProcess implements AutoCloseable {
         this.token = b.token;
         this.jvmArgs = List.copyOf(b.jvmArgs);
         this.env = Map.copyOf(b.env);
+        this.authYaml = b.authYaml;
+        this.extraYaml = b.extraYaml;
         this.http = Http.withToken(token);
     }
 
@@ -264,6 +268,8 @@ public final class ServiceProcess implements AutoCloseable {
         y.append("  taskQueue: cfgserver\n");
         y.append("auth:\n");
         y.append("  token: ").append(quote(token)).append('\n');
+        y.append(authYaml);
+        y.append(extraYaml);
         y.append("logging:\n");
         y.append("  level: INFO\n");
         y.append("  loggers: {org.apache.ratis: WARN, io.temporal: WARN, io.grpc: WARN}\n");
@@ -298,6 +304,8 @@ public final class ServiceProcess implements AutoCloseable {
         private int raftPort;
         private Path dir;
         private Path dataDir;
+        private String authYaml = "";
+        private String extraYaml = "";
         private String temporalTarget;
         private String token = DEFAULT_TOKEN;
         private final List<String> jvmArgs = new ArrayList<>(List.of("-Xms64m", "-Xmx512m",
@@ -355,6 +363,18 @@ public final class ServiceProcess implements AutoCloseable {
         /** Adds JVM options, e.g. system properties that enable crash points. */
         public Builder jvmArgs(String... args) {
             jvmArgs.addAll(List.of(args));
+            return this;
+        }
+
+        /** More lines under {@code auth:} (each indented by two spaces, ending in a newline), e.g. users. */
+        public Builder authYaml(String lines) {
+            this.authYaml = Objects.requireNonNull(lines, "lines");
+            return this;
+        }
+
+        /** More top-level sections of the peer's YAML (ending in a newline), e.g. {@code console:}. */
+        public Builder extraYaml(String sections) {
+            this.extraYaml = Objects.requireNonNull(sections, "sections");
             return this;
         }
 

@@ -1,0 +1,41 @@
+package io.cfgserver.service.api;
+
+import jakarta.annotation.security.PermitAll;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+
+/**
+ * The console's settings ({@code GET /v1/console}: where the Temporal UI is, which namespace) and
+ * {@code GET /}, which sends a browser to the console. The console itself is static files under
+ * {@code /console/} (an assets bundle); it reads the REST API like any other client.
+ */
+@Path("/")
+@Produces(MediaType.APPLICATION_JSON)
+public class ConsoleResource {
+    /** {@code temporalUi}: base URL of the Temporal UI or null; {@code namespace}: the jobs' namespace. */
+    public record Settings(String temporalUi, String namespace) {
+    }
+
+    private final Settings settings;
+
+    public ConsoleResource(String temporalUi, String namespace) {
+        this.settings = new Settings(temporalUi == null || temporalUi.isBlank() ? null : temporalUi.trim(), namespace);
+    }
+
+    @PermitAll
+    @GET
+    @Path("v1/console")
+    public Settings settings() {
+        return settings;
+    }
+
+    @PermitAll
+    @GET
+    public Response root() {
+        return Response.seeOther(URI.create("/console/")).build();
+    }
+}
