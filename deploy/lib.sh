@@ -289,7 +289,7 @@ PEER_RAFT_PORTS=(18181 18182 18183)
 
 # registry_json PORT: the peer's GET /v1/registry body, or failure.
 registry_json() {
-    curl -fsS --max-time 3 "http://127.0.0.1:$1/v1/registry"
+    curl -fsS --max-time 3 -H "Authorization: Bearer $CFGSERVER_TOKEN" "http://127.0.0.1:$1/v1/registry"
 }
 
 # leader_of PORT: the leader id that peer reports (empty when it knows none).

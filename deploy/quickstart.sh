@@ -105,7 +105,7 @@ start_peers() {
         # shellcheck disable=SC2086
         (cd "$REPO_ROOT" &&
             CFGSERVER_DATA="$RUN_DIR/data" TEMPORAL_TARGET="127.0.0.1:$TEMPORAL_PORT" \
-            CFGSERVER_TOKEN="$CFGSERVER_TOKEN" \
+            CFGSERVER_TOKEN="$CFGSERVER_TOKEN" TEMPORAL_UI_PORT="$TEMPORAL_UI_PORT" \
             start_bg "$name" "peer$i.yml" java $JAVA_OPTS -jar "$RUN_JAR" server "$DEPLOY_DIR/local/peer$i.yml")
         log "started $name (pid $(pid_of "$name")), log $LOG_DIR/$name.log"
     done
@@ -192,7 +192,12 @@ INFO
     if [ "$WITH_SERVICE" -eq 1 ]; then
         cat <<INFO
 Registry peers:   http://127.0.0.1:18081  http://127.0.0.1:18082  http://127.0.0.1:18083
-                  (admin /healthcheck on 18091-18093)
+                  (admin /healthcheck and /prometheus on 18091-18093)
+Console:          http://127.0.0.1:18081/console/   (paste a token top right: local-viewer-token
+                  to look, local-operator-token for the switchover and job buttons)
+Tokens (roles):   local-viewer-token (viewer), local-operator-token (operator),
+                  local-dev-token (admin; the CLI's default), local-proxy-token (the agents)
+                  bin/cfgserver audit                   # who changed what, and who was refused
 
 The CLI (bin/cfgserver; --help on any command; --json for scripts; it talks to these peers):
   bin/cfgserver cluster show demo
@@ -224,7 +229,7 @@ Set the fleet's config (checked on a replica first), roll it out with g1 as cana
 Through the proxies (twemproxy, routed by the registry's slot map; 2 agents keep them current):
   redis-cli -p 22121 set hello world ; redis-cli -p 22122 get hello
   bin/cfgserver proxy list demo                          # served version, lease, standing
-  curl -s http://127.0.0.1:18081/v1/clusters/demo/proxies/p1/nutcracker.yml
+  curl -s -H 'Authorization: Bearer local-viewer-token' http://127.0.0.1:18081/v1/clusters/demo/proxies/p1/nutcracker.yml
 
 Fail over g1 the hard way (writes through the proxies resume in about a second and a half):
   kill -9 \$(head -n 1 $PID_DIR/redis-7001.pid)

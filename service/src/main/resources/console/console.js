@@ -319,6 +319,8 @@ async function start() {
     clusters = await api("/v1/clusters");
   } catch (e) {
     showError("cannot list clusters: " + e.message);
+    document.body.dataset.loaded = "false";
+    return;
   }
   const sel = $("cluster");
   sel.innerHTML = clusters.map((c) => `<option value="${esc(c.name)}">${esc(c.name)}</option>`).join("");

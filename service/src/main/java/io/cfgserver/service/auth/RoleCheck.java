@@ -71,6 +71,10 @@ public final class RoleCheck implements DynamicFeature {
                     return;
                 }
             }
+            if (caller == Caller.ANONYMOUS_VIEWER) { // no token was sent: authenticate first
+                throw new WebApplicationException(ApiError.response(401, "unauthorized",
+                        "this request needs 'Authorization: Bearer <token>' with a token of role " + describe(allowed)));
+            }
             String scope = caller.role() == Role.PROXY ? " for proxies " + caller.proxies() : "";
             throw new WebApplicationException(ApiError.response(403, "forbidden", "this request needs role "
                     + describe(allowed) + "; the token of '" + caller.name() + "' has role " + caller.role().label() + scope));

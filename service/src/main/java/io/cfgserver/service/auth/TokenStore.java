@@ -88,10 +88,14 @@ public final class TokenStore {
         boolean legacy = config.token != null && !config.token.isBlank();
         if (legacy) {
             byte[] digest = sha256(config.token.trim());
-            if (hashes.contains(HexFormat.of().formatHex(digest))) {
-                throw new IllegalArgumentException("auth.token is also the token of a user: remove one of them");
+            Optional<Entry> same = entries.stream().filter(e -> MessageDigest.isEqual(e.digest(), digest)).findFirst();
+            if (same.isPresent() && same.get().caller().role() != Role.ADMIN) {
+                throw new IllegalArgumentException("auth.token (an admin token) is also the token of user '"
+                        + same.get().caller().name() + "' (role " + same.get().caller().role().label() + "): use another token");
             }
-            entries.add(new Entry(digest, new Caller("token", Role.ADMIN, List.of())));
+            if (same.isEmpty()) { // the same token as an admin user: that user it is
+                entries.add(new Entry(digest, new Caller("token", Role.ADMIN, List.of())));
+            }
         }
         boolean anonymous = config.anonymousReads != null ? config.anonymousReads : users.isEmpty();
         return new TokenStore(entries, !entries.isEmpty(), anonymous);

@@ -242,4 +242,38 @@ final class AdminCommands {
             return show(api().delete("v1/registry/peers/" + path(id)), x -> out().println("peer " + id + " removed"));
         }
     }
+
+    @Command(name = "audit", description = "the audit log: who changed what, and who was refused (operator or admin token)")
+    static final class Audit extends Leaf {
+        @Option(names = "--who", description = "only this caller (a token's name, anonymous, unknown-token:...)")
+        String who;
+
+        @Option(names = "--outcome", description = "ok, refused, rejected or failed")
+        String outcome;
+
+        @Option(names = "--limit", defaultValue = "30", description = "the newest N lines (at most 1000; default 30)")
+        int limit;
+
+        @Override
+        Integer run() {
+            StringBuilder q = new StringBuilder("v1/audit?limit=").append(limit);
+            if (who != null) {
+                q.append("&who=").append(path(who));
+            }
+            if (outcome != null) {
+                q.append("&outcome=").append(path(outcome));
+            }
+            return show(api().get(q.toString()), a -> {
+                Table t = new Table("SEQ", "WHEN", "WHO", "ROLE", "FROM", "REQUEST", "STATUS", "MESSAGE");
+                for (JsonNode l : a) {
+                    String msg = l.path("message").asText();
+                    t.row(l.path("seq").asLong(), java.time.Instant.ofEpochMilli(l.path("atMillis").asLong()).toString(),
+                            l.path("who").asText(), l.path("role").asText(), l.path("from").asText(),
+                            l.path("method").asText() + " " + l.path("path").asText(), l.path("status").asInt(),
+                            msg.length() > 60 ? msg.substring(0, 57) + "..." : msg);
+                }
+                t.print(out());
+            });
+        }
+    }
 }

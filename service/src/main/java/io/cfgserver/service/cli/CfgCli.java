@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {ClusterCommands.Cluster.class, ClusterCommands.GroupCmd.class, ClusterCommands.ReplicaCmd.class,
             ClusterCommands.ProxyCmd.class, ClusterCommands.SlotsCmd.class, ClusterCommands.PolicyCmd.class,
             AdminCommands.ConfigCmd.class, JobCommands.JobCmd.class, JobCommands.Plan.class, JobCommands.Events.class,
-            AdminCommands.RegistryCmd.class})
+            AdminCommands.RegistryCmd.class, AdminCommands.Audit.class})
 public final class CfgCli {
     @picocli.CommandLine.Mixin
     Leaf.Global global = new Leaf.Global();

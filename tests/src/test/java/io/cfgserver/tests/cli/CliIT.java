@@ -138,6 +138,21 @@ class CliIT {
     }
 
     @Test
+    void showsTheAuditLog() {
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            Result audit = cli("audit", "--limit", "1000");
+            assertThat(audit.code).as(audit.toString()).isZero();
+            assertThat(audit.out).contains("WHO").contains("POST /v1/clusters").contains("token");
+        });
+        Result json = cli("--json", "audit", "--outcome", "ok", "--limit", "5");
+        assertThat(json.code).as(json.toString()).isZero();
+        assertThat(json.out.trim()).startsWith("[");
+        Result bad = cli("audit", "--outcome", "maybe");
+        assertThat(bad.code).as(bad.toString()).isEqualTo(1);
+        assertThat(bad.err).contains("outcome must be one of");
+    }
+
+    @Test
     void exitCodesSayWhatWentWrongAndRefusalsChangeNothing() throws Exception {
         String before = state();
         // 1: refused, the API's message printed as is

@@ -9,10 +9,13 @@ import io.cfgserver.tests.support.Http;
 import io.cfgserver.tests.support.LoopbackPorts;
 import io.cfgserver.tests.support.ServiceCluster;
 import io.cfgserver.tests.support.ServiceProcess;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -21,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -40,6 +45,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
 class ConsoleIT {
     static final String CLUSTER = "demo";
     static final Path SHOTS = Path.of("target", "console-screenshots");
+    static final String VIEWER = "console-viewer-token";
+    static final String OPERATOR = "console-operator-token";
 
     @TempDir
     static Path tmp;
@@ -51,8 +58,11 @@ class ConsoleIT {
 
     @BeforeAll
     static void start() throws Exception {
+        String users = "  users:\n"
+                + "    - {name: vera, role: viewer, tokenSha256: \"" + sha256(VIEWER) + "\"}\n"
+                + "    - {name: otto, role: operator, tokenSha256: \"" + sha256(OPERATOR) + "\"}\n";
         service = ServiceCluster.builder().dir(tmp.resolve("service")).temporalTarget("127.0.0.1:" + LoopbackPorts.next())
-                .eachPeer(b -> b.extraYaml("console:\n  temporalUi: \"http://127.0.0.1:8233\"\n")).start();
+                .eachPeer(b -> b.authYaml(users).extraYaml("console:\n  temporalUi: \"http://127.0.0.1:8233\"\n")).start();
         http = service.http();
         for (int i = 0; i < 4; i++) {
             REDIS.add(RedisProcess.start(tmp.resolve("redis")));
@@ -95,76 +105,106 @@ class ConsoleIT {
     void showsTheClusterAndFollowsAFailoverAndASwitchover() throws Exception {
         ServiceProcess peer = service.any();
         browser.get(peer.baseUrl() + "/");
-        await("console loaded").atMost(Duration.ofSeconds(30)).until(() -> "true".equals(body().getAttribute("data-loaded")));
+        // reads need a token here (users are configured): the page says so, and loads once one is given
+        await("asks for a token").atMost(Duration.ofSeconds(30)).until(() -> text("#error").contains("enter a token"));
+        assertThat(count(".group")).isZero();
+        screenshot("0-token-needed.png");
+        browser.findElement(By.id("token")).sendKeys(VIEWER, Keys.TAB);
+        await("console loaded").atMost(Duration.ofSeconds(30)).until(() -> "true".equals(attr("body", "data-loaded")));
         assertThat(browser.getCurrentUrl()).contains("/console/");
 
         // the cluster, its groups with master and replica, the 1024-slot strip coloured by group, the proxy
         await("both groups up").atMost(Duration.ofSeconds(30)).until(() -> groupState("g1").equals("ok")
                 && groupState("g2").equals("ok") && upDots() == 4);
-        assertThat(browser.findElements(By.cssSelector("#slots .slot"))).hasSize(1024);
-        assertThat(browser.findElements(By.cssSelector("#slots .slot[data-group='g1']"))).hasSize(512);
-        assertThat(browser.findElements(By.cssSelector("#slots .slot[data-group='g2']"))).hasSize(512);
-        assertThat(group("g1").getAttribute("data-master")).isEqualTo(REDIS.get(0).address());
+        assertThat(count("#slots .slot")).isEqualTo(1024);
+        assertThat(count("#slots .slot[data-group='g1']")).isEqualTo(512);
+        assertThat(count("#slots .slot[data-group='g2']")).isEqualTo(512);
+        assertThat(master("g1")).isEqualTo(REDIS.get(0).address());
         await("proxy serving").atMost(Duration.ofSeconds(60)).until(() -> text("#proxies tr[data-proxy='p1'] .standing")
                 .equals("SERVING"));
-        await("events listed").atMost(Duration.ofSeconds(10)).until(() -> !browser.findElements(By.cssSelector("#events li")).isEmpty());
-        assertThat(browser.findElement(By.id("temporal-ui")).getAttribute("href")).startsWith("http://127.0.0.1:8233");
+        await("events listed").atMost(Duration.ofSeconds(10)).until(() -> count("#events li") > 0);
+        assertThat(attr("#temporal-ui", "href")).startsWith("http://127.0.0.1:8233");
         screenshot("1-cluster.png");
 
         // kill -9 of g1's master while failover is off: the group turns red and stays so
         http.put(peer.baseUrl() + "/v1/clusters/" + CLUSTER + "/policy", Map.of("autoFailover", false)).expect(200);
         REDIS.get(0).kill9();
         await("g1 red").atMost(Duration.ofSeconds(30)).until(() -> groupState("g1").equals("down"));
-        assertThat(group("g1").getCssValue("border-left-color")).isEqualTo("rgba(214, 69, 69, 1)");
+        assertThat(js("return getComputedStyle(document.querySelector(\".group[data-group='g1']\")).borderLeftColor;"))
+                .isEqualTo("rgb(214, 69, 69)");
         screenshot("2-master-down.png");
 
         // failover allowed again: the group comes back with its replica as master
         http.put(peer.baseUrl() + "/v1/clusters/" + CLUSTER + "/policy", Map.of("autoFailover", true)).expect(200);
         await("g1 back with the new master").atMost(Duration.ofSeconds(60)).until(() -> groupState("g1").equals("ok")
-                && REDIS.get(1).address().equals(group("g1").getAttribute("data-master")));
-        await("failover in the event log").atMost(Duration.ofSeconds(10)).until(() -> !browser
-                .findElements(By.cssSelector("#events li[data-type='+switch-master']")).isEmpty());
+                && REDIS.get(1).address().equals(master("g1")));
+        await("failover in the event log").atMost(Duration.ofSeconds(10)).until(() -> count("#events li[data-type='+switch-master']") > 0);
         screenshot("3-failed-over.png");
 
-        // the promote button: refused without a token (nothing changes), a planned switchover with one
+        // the promote button: refused with a viewer's token (nothing changes), a planned switchover with an operator's
         String target = REDIS.get(3).address();
-        promoteButton("g2", target).click();
-        await("asks for a token").atMost(Duration.ofSeconds(5)).until(() -> text("#toast").contains("enter a token"));
-        assertThat(group("g2").getAttribute("data-master")).isEqualTo(REDIS.get(2).address());
+        promote("g2", target);
+        await("confirm").atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> {
+            browser.switchTo().alert().accept();
+            return true;
+        });
+        await("refused for a viewer").atMost(Duration.ofSeconds(10)).until(() -> text("#toast").contains("refused")
+                && text("#toast").contains("operator"));
+        assertThat(master("g2")).isEqualTo(REDIS.get(2).address());
         WebElement token = browser.findElement(By.id("token"));
-        token.sendKeys(service.token());
-        promoteButton("g2", target).click();
-        browser.switchTo().alert().accept();
-        await("g2 switched over").atMost(Duration.ofSeconds(60)).until(() -> target.equals(group("g2").getAttribute("data-master"))
+        token.clear();
+        token.sendKeys(OPERATOR, Keys.TAB);
+        promote("g2", target);
+        await("confirm").atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> {
+            browser.switchTo().alert().accept();
+            return true;
+        });
+        await("g2 switched over").atMost(Duration.ofSeconds(60)).until(() -> target.equals(master("g2"))
                 && groupState("g2").equals("ok"));
         await("says so").atMost(Duration.ofSeconds(10)).until(() -> text("#toast").contains("switched g2 over"));
         screenshot("4-switched-over.png");
     }
 
-    private static WebElement body() {
-        return browser.findElement(By.tagName("body"));
+    static String sha256(String token) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static WebElement group(String id) {
-        return browser.findElement(By.cssSelector(".group[data-group='" + id + "']"));
+    // The page re-renders every second: read with one script each (atomic), never through held elements.
+    private static Object js(String script, Object... args) {
+        return ((JavascriptExecutor) browser).executeScript(script, args);
+    }
+
+    private static String attr(String css, String name) {
+        Object v = js("const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;", css, name);
+        return v == null ? "absent" : v.toString();
+    }
+
+    private static long count(String css) {
+        return ((Number) js("return document.querySelectorAll(arguments[0]).length;", css)).longValue();
     }
 
     private static String groupState(String id) {
-        List<WebElement> g = browser.findElements(By.cssSelector(".group[data-group='" + id + "']"));
-        return g.isEmpty() ? "absent" : g.get(0).getAttribute("data-state");
+        return attr(".group[data-group='" + id + "']", "data-state");
+    }
+
+    private static String master(String id) {
+        return attr(".group[data-group='" + id + "']", "data-master");
     }
 
     private static long upDots() {
-        return browser.findElements(By.cssSelector(".group tr[data-up='true']")).size();
+        return count(".group tr[data-up='true']");
     }
 
-    private static WebElement promoteButton(String groupId, String target) {
-        return group(groupId).findElement(By.cssSelector("button[data-action='switchover'][data-target='" + target + "']"));
+    /** Clicks a group's promote button (found in one script; clicked after it returns, since the click opens a confirm). */
+    private static void promote(String groupId, String target) {
+        Object clicked = js("const b = document.querySelector(arguments[0]); if (!b) return false; setTimeout(() => b.click(), 0); return true;",
+                ".group[data-group='" + groupId + "'] button[data-action='switchover'][data-target='" + target + "']");
+        assertThat(clicked).as("promote button of " + target + " in " + groupId).isEqualTo(true);
     }
 
     private static String text(String css) {
-        List<WebElement> e = browser.findElements(By.cssSelector(css));
-        return e.isEmpty() ? "" : e.get(0).getText();
+        Object v = js("const e = document.querySelector(arguments[0]); return e ? e.textContent : '';", css);
+        return v == null ? "" : v.toString();
     }
 
     private static void screenshot(String name) throws Exception {
