@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cfgserver.service.cli.CfgCli;
 import io.cfgserver.testing.RedisProcess;
+import io.cfgserver.tests.support.AgentProcess;
 import io.cfgserver.tests.support.Http;
 import io.cfgserver.tests.support.LoopbackPorts;
 import io.cfgserver.tests.support.ServiceCluster;
@@ -43,6 +44,7 @@ class TlsIT {
     static Http http;
     static final List<RedisProcess> REDIS = new ArrayList<>();
     static String servers;
+    static AgentProcess agent;
 
     @BeforeAll
     static void start() {
@@ -57,12 +59,16 @@ class TlsIT {
         }
         String cluster = """
                 {"name":"tls","groups":[{"id":"g1","master":"%s","replicas":[]},{"id":"g2","master":"%s","replicas":[]}],
-                 "proxies":[]}""".formatted(REDIS.get(0).address(), REDIS.get(1).address());
+                 "proxies":[{"id":"px","listen":"127.0.0.1:%d"}]}""".formatted(REDIS.get(0).address(),
+                REDIS.get(1).address(), LoopbackPorts.next());
         http.post(service.leader().baseUrl() + "/v1/clusters", cluster).expect(201);
     }
 
     @AfterAll
     static void stop() {
+        if (agent != null) {
+            agent.close();
+        }
         if (service != null) {
             service.close();
         }
@@ -120,6 +126,22 @@ class TlsIT {
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
         assertThat(Http.mapper().readTree(out).path("maxFailoversPerWindow").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void aProxyAgentFollowsTheRegistryOverHttpsWithItsCaFile() {
+        List<String> urls = service.peers().stream().map(ServiceProcess::baseUrl).toList();
+        agent = new AgentProcess(tmp.resolve("agent-px"), "tls", "px", urls, service.token(), 3000)
+                .trusting(certs.resolve("ca.pem")).start();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            long version = http.get(service.any().baseUrl() + "/v1/clusters/tls").expect(200).json()
+                    .at("/cluster/version").asLong();
+            JsonNode proxies = http.get(service.any().baseUrl() + "/v1/clusters/tls/proxies").expect(200).json();
+            assertThat(proxies).as("%s\n%s", proxies, agent.logTail()).hasSize(1);
+            assertThat(proxies.get(0).at("/proxy/servedVersion").asLong()).as("%s\n%s", proxies, agent.logTail())
+                    .isPositive().isEqualTo(version);
+        });
+        assertThat(agent.nutcracker()).isPresent();
     }
 
     @Test
