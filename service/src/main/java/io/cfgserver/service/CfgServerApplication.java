@@ -10,6 +10,7 @@ import io.cfgserver.registry.controller.FaultHooks;
 import io.cfgserver.registry.controller.PeerLink;
 import io.cfgserver.registry.controller.Prober;
 import io.cfgserver.registry.server.PeerConfig;
+import io.cfgserver.registry.server.PeerTls;
 import io.cfgserver.registry.server.RegistryPeer;
 import io.cfgserver.service.agent.AgentCommand;
 import io.cfgserver.service.api.AuditResource;
@@ -227,6 +228,8 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         return PeerConfig.of(r.peerId, peers, Path.of(r.dataDir))
                 .withElectionTimeout(r.electionTimeoutMin.toJavaDuration(), r.electionTimeoutMax.toJavaDuration())
                 .withSnapshotThreshold(r.snapshotThreshold)
-                .withRequestTimeout(r.requestTimeout.toJavaDuration());
+                .withRequestTimeout(r.requestTimeout.toJavaDuration())
+                .withTls(r.tls == null ? null : new PeerTls(Path.of(r.tls.certFile), Path.of(r.tls.keyFile),
+                        Path.of(r.tls.caFile)));
     }
 }

@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  * @param groupId            the Raft group id; the same on every peer
  * @param snapshotThreshold  take a snapshot after this many applied entries since the last one
  * @param requestTimeout     how long {@code submit}, {@code read} and {@code setPeers} try before giving up
+ * @param tls                mutual TLS on the Raft transport, or null for plaintext (every peer of a group
+ *                           must agree)
  */
 public record PeerConfig(
         String id,
@@ -33,7 +35,8 @@ public record PeerConfig(
         Duration electionTimeoutMax,
         UUID groupId,
         long snapshotThreshold,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        PeerTls tls) {
 
     public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofSeconds(1);
     public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofSeconds(2);
@@ -75,28 +78,37 @@ public record PeerConfig(
         }
     }
 
-    /** A config with every default: 1–2 s election timeout, fixed group id, 10000-entry snapshots, 10 s requests. */
+    /**
+     * A config with every default: 1–2 s election timeout, fixed group id, 10000-entry snapshots, 10 s requests,
+     * no TLS.
+     */
     public static PeerConfig of(String id, List<PeerInfo> peers, Path dataDir) {
-        return new PeerConfig(id, peers, dataDir, null, null, null, 0, null);
+        return new PeerConfig(id, peers, dataDir, null, null, null, 0, null, null);
     }
 
     public PeerConfig withPeers(List<PeerInfo> newPeers) {
         return new PeerConfig(id, newPeers, dataDir, electionTimeoutMin, electionTimeoutMax, groupId, snapshotThreshold,
-                requestTimeout);
+                requestTimeout, tls);
     }
 
     public PeerConfig withElectionTimeout(Duration min, Duration max) {
-        return new PeerConfig(id, peers, dataDir, min, max, groupId, snapshotThreshold, requestTimeout);
+        return new PeerConfig(id, peers, dataDir, min, max, groupId, snapshotThreshold, requestTimeout, tls);
     }
 
     public PeerConfig withSnapshotThreshold(long entries) {
         return new PeerConfig(id, peers, dataDir, electionTimeoutMin, electionTimeoutMax, groupId, entries,
-                requestTimeout);
+                requestTimeout, tls);
     }
 
     public PeerConfig withRequestTimeout(Duration timeout) {
         return new PeerConfig(id, peers, dataDir, electionTimeoutMin, electionTimeoutMax, groupId, snapshotThreshold,
-                timeout);
+                timeout, tls);
+    }
+
+    /** With mutual TLS on the Raft transport ({@code null}: plaintext). */
+    public PeerConfig withTls(PeerTls peerTls) {
+        return new PeerConfig(id, peers, dataDir, electionTimeoutMin, electionTimeoutMax, groupId, snapshotThreshold,
+                requestTimeout, peerTls);
     }
 
     /** This peer's entry in {@link #peers}. */

@@ -28,8 +28,10 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -103,6 +105,7 @@ public final class RegistryPeer implements RegistryClient, AutoCloseable {
         RaftGroup group = RaftGroup.valueOf(groupId, toRaftPeers(config.peers()));
         RaftProperties properties = properties(config);
         tuning.accept(properties);
+        Parameters parameters = parameters(config);
         boolean recover = Files.isDirectory(config.storageDir().resolve(config.groupId().toString()));
         RegistryStateMachine stateMachine = new RegistryStateMachine();
         DeadlineRetryPolicy retry = new DeadlineRetryPolicy(RETRY_SLEEP);
@@ -114,6 +117,7 @@ public final class RegistryPeer implements RegistryClient, AutoCloseable {
                     .setGroup(group)
                     .setStateMachine(stateMachine)
                     .setProperties(properties)
+                    .setParameters(parameters)
                     .setOption(recover ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
                     .build();
             server.start();
@@ -121,10 +125,12 @@ public final class RegistryPeer implements RegistryClient, AutoCloseable {
                     .setClientId(ClientId.randomId())
                     .setRaftGroup(group)
                     .setProperties(properties)
+                    .setParameters(parameters)
                     .setRetryPolicy(retry)
                     .build();
-            LOG.info("registry peer {} started on {} ({} {})", config.id(), config.self().address(),
-                    recover ? "recovered" : "formatted", config.storageDir());
+            LOG.info("registry peer {} started on {} ({} {}, {})", config.id(), config.self().address(),
+                    recover ? "recovered" : "formatted", config.storageDir(),
+                    config.tls() == null ? "plaintext Raft" : "mutual TLS, CA " + config.tls().caFile());
             return new RegistryPeer(config, groupId, stateMachine, server, client, retry);
         } catch (IOException | RuntimeException e) {
             if (server != null) {
@@ -154,6 +160,23 @@ public final class RegistryPeer implements RegistryClient, AutoCloseable {
         Duration rpc = config.requestTimeout().compareTo(MAX_RPC_TIMEOUT) < 0 ? config.requestTimeout() : MAX_RPC_TIMEOUT;
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(rpc));
         return p;
+    }
+
+    /**
+     * Ratis' non-property settings: with TLS, one {@code GrpcTlsConfig} for everything this peer
+     * opens or dials (Ratis falls back to it for its server, admin and client channels alike), so
+     * the server, the peer-to-peer RPCs and this peer's {@code RaftClient} all use mutual TLS.
+     * Files are checked first, so a wrong path fails here with its name rather than inside gRPC.
+     */
+    private static Parameters parameters(PeerConfig config) {
+        Parameters parameters = new Parameters();
+        PeerTls tls = config.tls();
+        if (tls != null) {
+            tls.check();
+            GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(tls.keyFile().toFile(), tls.certFile().toFile(),
+                    tls.caFile().toFile(), true));
+        }
+        return parameters;
     }
 
     private static TimeDuration millis(Duration d) {

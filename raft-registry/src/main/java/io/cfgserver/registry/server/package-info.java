@@ -4,7 +4,8 @@
  * (submit through the leader, linearizable reads served locally after a read barrier, version
  * watch, membership changes, leader notifications).
  *
- * <p>Owns: Ratis configuration (ports, storage, timeouts, read option, snapshots), retries and
+ * <p>Owns: Ratis configuration (ports, storage, timeouts, read option, snapshots, mutual TLS from
+ * {@code PeerTls}'s PEM files), retries and
  * their deadline, the mapping of Ratis failures onto cfgserver exceptions.
  * Must not: interpret commands or touch the state (that is {@code statemachine}); leak Ratis types
  * through its public API beyond what callers configure; be used by other modules except to start,

@@ -29,6 +29,13 @@ public class AgentConfig {
     public List<@Pattern(regexp = "https?://[^/\\s]+/?", message = "must be a base URL like http://127.0.0.1:18081") String>
             registry = new ArrayList<>();
 
+    /**
+     * PEM certificate of the CA that signed the peers' https certificates (deploy/tls/make-certs.sh's
+     * ca.pem); the only CA the agent then trusts. Absent: the JVM's default CAs.
+     */
+    @JsonProperty
+    public String caFile;
+
     /** The registry's auth.token: renewals and events change state. */
     @JsonProperty
     public String token = "";

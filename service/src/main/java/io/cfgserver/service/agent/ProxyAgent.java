@@ -9,6 +9,7 @@ import io.cfgserver.registry.topology.Proxy;
 import io.cfgserver.registry.topology.ProxyFencing;
 import io.cfgserver.service.agent.RegistryHttp.RegistryUnreachableException;
 import io.cfgserver.service.agent.RegistryHttp.Renewal;
+import io.cfgserver.service.tls.CaTrust;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,7 +74,8 @@ public final class ProxyAgent implements AutoCloseable {
             throw new IllegalArgumentException("unattendedMillis (" + config.unattendedMillis
                     + ") must be at least leaseMillis (" + config.leaseMillis + ")");
         }
-        this.registry = new RegistryHttp(config.registry, config.token);
+        this.registry = new RegistryHttp(config.registry, config.token,
+                config.caFile == null || config.caFile.isBlank() ? null : CaTrust.sslContext(Path.of(config.caFile), "caFile"));
         this.nutcracker = new Nutcracker(Path.of(config.nutcracker.binary), Path.of(config.nutcracker.workDir),
                 config.nutcracker.statsPort, config.nutcracker.statsIntervalMillis);
         this.evidence = new EvidenceReader(config.evidence.timeoutMillis);

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 
 /**
  * The agent's view of the registry: its REST API on any of the peers. Sticks to one peer while it
@@ -51,10 +52,15 @@ final class RegistryHttp {
     private final HttpClient http;
     private int current;
 
-    RegistryHttp(List<String> peers, String token) {
+    /** {@code ssl}: whom to trust for https:// peers (the agent's caFile); null for the JVM's default CAs. */
+    RegistryHttp(List<String> peers, String token, SSLContext ssl) {
         this.peers = peers.stream().map(p -> URI.create(p.endsWith("/") ? p.substring(0, p.length() - 1) : p)).toList();
         this.token = token == null ? "" : token;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500));
+        if (ssl != null) {
+            http.sslContext(ssl);
+        }
+        this.http = http.build();
     }
 
     String currentPeer() {

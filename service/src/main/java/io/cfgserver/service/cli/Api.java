@@ -13,6 +13,8 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * The CLI's way to the REST API: the servers in the order given, the next one when a server cannot
@@ -49,11 +51,16 @@ final class Api {
     private final Duration timeout;
     private final HttpClient http;
 
-    Api(List<URI> servers, String token, Duration timeout) {
+    /** {@code ssl}: whom to trust over https (--cacert); null for the JVM's default CAs. */
+    Api(List<URI> servers, String token, Duration timeout, SSLContext ssl) {
         this.servers = List.copyOf(servers);
         this.token = token;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3));
+        if (ssl != null) {
+            http.sslContext(ssl);
+        }
+        this.http = http.build();
     }
 
     JsonNode get(String path) {
@@ -169,6 +176,8 @@ final class Api {
 
     private static String describe(Exception e) {
         String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+        String hint = e instanceof SSLException || e.getCause() instanceof SSLException
+                ? "; is --cacert (or CFGSERVER_CACERT) the CA that signed this server's certificate?" : "";
+        return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m) + hint;
     }
 }

@@ -1,6 +1,7 @@
 package io.cfgserver.service.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cfgserver.service.tls.CaTrust;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -34,6 +36,10 @@ abstract class Leaf implements Callable<Integer> {
 
         @Option(names = "--token-file", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "read the API token from this file")
         Path tokenFile;
+
+        @Option(names = "--cacert", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "PEM CA certificate"
+                + " to trust for https:// servers, instead of the system's (default: $CFGSERVER_CACERT)")
+        Path caFile;
 
         @Option(names = "--json", scope = ScopeType.INHERIT, description = "print the API's JSON answer instead of a table")
         boolean json;
@@ -92,7 +98,26 @@ abstract class Leaf implements Callable<Integer> {
         if (global.timeoutSeconds < 1 || global.timeoutSeconds > 3600) {
             throw new Usage("--timeout must be between 1 and 3600 seconds, got " + global.timeoutSeconds);
         }
-        return new Api(uris, token(), Duration.ofSeconds(global.timeoutSeconds));
+        return new Api(uris, token(), Duration.ofSeconds(global.timeoutSeconds), sslContext());
+    }
+
+    /** Trust for https:// servers: --cacert, else $CFGSERVER_CACERT, else the JVM's default CAs (null). */
+    private SSLContext sslContext() {
+        Path caFile = global.caFile;
+        String option = "--cacert";
+        if (caFile == null) {
+            String fromEnv = env.get("CFGSERVER_CACERT");
+            if (fromEnv == null || fromEnv.isBlank()) {
+                return null;
+            }
+            caFile = Path.of(fromEnv.trim());
+            option = "CFGSERVER_CACERT";
+        }
+        try {
+            return CaTrust.sslContext(caFile, option);
+        } catch (CaTrust.CaFileException e) {
+            throw new Usage(e.getMessage());
+        }
     }
 
     private String token() {

@@ -56,4 +56,27 @@ public class RegistryConfig {
     @NotNull
     @JsonProperty
     public Duration requestTimeout = Duration.seconds(10);
+
+    /** Mutual TLS between the peers (Raft over gRPC); leave it out for plaintext. Every peer must agree. */
+    @Valid
+    @JsonProperty
+    public TlsSection tls;
+
+    /** {@code registry.tls:} PEM files, e.g. from deploy/tls/make-certs.sh; checked at start. */
+    public static class TlsSection {
+        /** This peer's certificate; its SAN names the host of this peer's Raft address. */
+        @NotEmpty
+        @JsonProperty
+        public String certFile;
+
+        /** Its private key, unencrypted PKCS#8 ({@code BEGIN PRIVATE KEY}). */
+        @NotEmpty
+        @JsonProperty
+        public String keyFile;
+
+        /** The CA that signed every peer's certificate: the only one a peer trusts. */
+        @NotEmpty
+        @JsonProperty
+        public String caFile;
+    }
 }

@@ -25,6 +25,7 @@ public final class AgentProcess implements AutoCloseable {
     private final Path dir;
     private final Path logFile;
     private final int statsPort;
+    private Path caFile;
     private Process process;
 
     public AgentProcess(Path dir, String cluster, String proxyId, List<String> registryUrls, String token,
@@ -37,6 +38,12 @@ public final class AgentProcess implements AutoCloseable {
         this.leaseMillis = leaseMillis;
         this.logFile = this.dir.resolve("agent.log");
         this.statsPort = LoopbackPorts.next();
+    }
+
+    /** Trust only this CA (PEM) for https:// registry URLs ({@code caFile} in agent.yml); call before {@link #start()}. */
+    public synchronized AgentProcess trusting(Path caPem) {
+        this.caFile = caPem.toAbsolutePath();
+        return this;
     }
 
     public Path workDir() {
@@ -56,6 +63,9 @@ public final class AgentProcess implements AutoCloseable {
         y.append("registry:\n");
         for (String url : registryUrls) {
             y.append("  - \"").append(url).append("\"\n");
+        }
+        if (caFile != null) {
+            y.append("caFile: \"").append(caFile).append("\"\n");
         }
         y.append("nutcracker:\n");
         y.append("  binary: \"").append(NutcrackerProcess.binary()).append("\"\n");

@@ -3,12 +3,14 @@ package io.cfgserver.tests.support;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cfgserver.service.tls.CaTrust;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -27,25 +29,36 @@ public final class Http {
 
     private final String token;
     private final Duration timeout;
+    private final HttpClient client;
 
-    private Http(String token, Duration timeout) {
+    private Http(String token, Duration timeout, HttpClient client) {
         this.token = token;
         this.timeout = timeout;
+        this.client = client;
     }
 
     /** Requests with the bearer token. */
     public static Http withToken(String token) {
-        return new Http(token, Duration.ofSeconds(10));
+        return new Http(token, Duration.ofSeconds(10), CLIENT);
     }
 
     /** Requests without any Authorization header. */
     public static Http anonymous() {
-        return new Http(null, Duration.ofSeconds(10));
+        return new Http(null, Duration.ofSeconds(10), CLIENT);
     }
 
     /** The same client with another per-request timeout (for long polls). */
     public Http timeout(Duration requestTimeout) {
-        return new Http(token, requestTimeout);
+        return new Http(token, requestTimeout, client);
+    }
+
+    /** The same client trusting only the CA in {@code caPem} for https:// URLs (host names still checked). */
+    public Http trusting(Path caPem) {
+        return new Http(token, timeout, HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .version(HttpClient.Version.HTTP_1_1)
+                .sslContext(CaTrust.sslContext(caPem, "CA file"))
+                .build());
     }
 
     public static ObjectMapper mapper() {
@@ -125,7 +138,7 @@ public final class Http {
             request.method(method, HttpRequest.BodyPublishers.ofString(toJson(body)));
         }
         try {
-            HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(response.statusCode(), response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + url + " failed: " + e.getMessage(), e);

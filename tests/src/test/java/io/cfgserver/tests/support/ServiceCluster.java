@@ -82,8 +82,9 @@ public final class ServiceCluster implements AutoCloseable {
         return token;
     }
 
+    /** A client with the cluster's token (and, with TLS, trusting the peers' CA). */
     public Http http() {
-        return Http.withToken(token);
+        return peers.get(0).http();
     }
 
     /**

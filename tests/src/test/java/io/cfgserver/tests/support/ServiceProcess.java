@@ -63,6 +63,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final Map<String, String> env;
     private final String authYaml;
     private final String extraYaml;
+    private final Path tlsDir;
     private final Http http;
     private Process process;
 
@@ -89,7 +90,8 @@ public final class ServiceProcess implements AutoCloseable {
         this.env = Map.copyOf(b.env);
         this.authYaml = b.authYaml;
         this.extraYaml = b.extraYaml;
-        this.http = Http.withToken(token);
+        this.tlsDir = b.tlsDir == null ? null : b.tlsDir.toAbsolutePath();
+        this.http = tlsDir == null ? Http.withToken(token) : Http.withToken(token).trusting(caFile());
     }
 
     public static Builder builder(String peerId) {
@@ -197,12 +199,22 @@ public final class ServiceProcess implements AutoCloseable {
         return peers;
     }
 
+    /** {@code http://127.0.0.1:port}, or {@code https://} with {@linkplain Builder#tls TLS}. */
     public String baseUrl() {
-        return "http://127.0.0.1:" + restPort;
+        return scheme() + "://127.0.0.1:" + restPort;
     }
 
     public String adminUrl() {
-        return "http://127.0.0.1:" + adminPort;
+        return scheme() + "://127.0.0.1:" + adminPort;
+    }
+
+    private String scheme() {
+        return tlsDir == null ? "http" : "https";
+    }
+
+    /** The CA this peer's certificates come from ({@code ca.pem} in the TLS directory), or null without TLS. */
+    public Path caFile() {
+        return tlsDir == null ? null : tlsDir.resolve("ca.pem");
     }
 
     public int restPort() {
@@ -252,14 +264,20 @@ public final class ServiceProcess implements AutoCloseable {
         StringBuilder y = new StringBuilder();
         y.append("# written by ServiceProcess for peer ").append(peerId).append('\n');
         y.append("server:\n");
-        y.append("  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: ").append(restPort).append("}]\n");
-        y.append("  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: ").append(adminPort).append("}]\n");
+        y.append("  applicationConnectors: [").append(connector(restPort)).append("]\n");
+        y.append("  adminConnectors: [").append(connector(adminPort)).append("]\n");
         y.append("registry:\n");
         y.append("  peerId: ").append(quote(peerId)).append('\n');
         y.append("  dataDir: ").append(quote(dataDir.toString())).append('\n');
         y.append("  peers:\n");
         for (Peer peer : peers) {
             y.append("    - {id: ").append(quote(peer.id())).append(", address: ").append(quote(peer.address())).append("}\n");
+        }
+        if (tlsDir != null) {
+            y.append("  tls:\n");
+            y.append("    certFile: ").append(quote(tlsDir.resolve(peerId + ".pem").toString())).append('\n');
+            y.append("    keyFile: ").append(quote(tlsDir.resolve(peerId + "-key.pem").toString())).append('\n');
+            y.append("    caFile: ").append(quote(caFile().toString())).append('\n');
         }
         y.append("temporal:\n");
         y.append("  target: ").append(quote(temporalTarget)).append('\n');
@@ -274,6 +292,16 @@ public final class ServiceProcess implements AutoCloseable {
         y.append("  level: INFO\n");
         y.append("  loggers: {org.apache.ratis: WARN, io.temporal: WARN, io.grpc: WARN}\n");
         return y.toString();
+    }
+
+    /** A connector as in deploy/local/peer1.yml, or deploy/local/tls/peer1.yml with TLS. */
+    private String connector(int port) {
+        if (tlsDir == null) {
+            return "{type: http, bindHost: 127.0.0.1, port: " + port + "}";
+        }
+        return "{type: https, bindHost: 127.0.0.1, port: " + port + ", keyStoreType: PKCS12, keyStorePath: "
+                + quote(tlsDir.resolve(peerId + ".p12").toString()) + ", keyStorePassword: "
+                + quote(TlsCertificates.PASSWORD) + "}";
     }
 
     /** A YAML double-quoted scalar. */
@@ -311,6 +339,7 @@ public final class ServiceProcess implements AutoCloseable {
         private final List<String> jvmArgs = new ArrayList<>(List.of("-Xms64m", "-Xmx512m",
                 "-XX:+ExitOnOutOfMemoryError"));
         private final Map<String, String> env = new LinkedHashMap<>();
+        private Path tlsDir;
 
         private Builder(String peerId) {
             this.peerId = Objects.requireNonNull(peerId, "peerId");
@@ -380,6 +409,16 @@ public final class ServiceProcess implements AutoCloseable {
 
         public Builder env(String name, String value) {
             env.put(name, value);
+            return this;
+        }
+
+        /**
+         * TLS on the REST and admin ports (https) and mutual TLS on the Raft transport, with the files
+         * {@link TlsCertificates#make} wrote to {@code certDir} for this peer id ({@code <id>.p12},
+         * {@code <id>.pem}, {@code <id>-key.pem}) and its {@code ca.pem}. Default: plaintext.
+         */
+        public Builder tls(Path certDir) {
+            this.tlsDir = certDir;
             return this;
         }
 
