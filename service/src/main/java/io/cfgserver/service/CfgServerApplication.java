@@ -33,6 +33,7 @@ import io.cfgserver.service.health.TemporalHealthCheck;
 import io.cfgserver.service.jobs.JobReconciler;
 import io.cfgserver.service.metrics.CfgServerMetrics;
 import io.cfgserver.service.metrics.PrometheusServlet;
+import io.cfgserver.service.openapi.OpenApiResource;
 import io.cfgserver.service.jobs.JobService;
 import io.cfgserver.service.temporal.TemporalConnector;
 import io.cfgserver.workflows.Jobs;
@@ -186,9 +187,18 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         env.jersey().register(new PlansResource(jobs));
         env.jersey().register(new SchedulesResource(jobs.schedules()));
         env.jersey().register(new RegistryResource(admin));
+        // GET /v1/openapi.json: the document of exactly the resources registered above
+        env.jersey().register(new OpenApiResource(apiResources(env)));
 
         env.healthChecks().register("registry", new RegistryHealthCheck(peer));
         env.healthChecks().register("temporal", new TemporalHealthCheck(temporal));
+    }
+
+    /** The REST resources registered so far (classes with {@code @Path}). */
+    static List<Class<?>> apiResources(Environment env) {
+        return env.jersey().getResourceConfig().getInstances().stream().map(Object::getClass)
+                .filter(c -> c.isAnnotationPresent(jakarta.ws.rs.Path.class)).distinct()
+                .<Class<?>>map(c -> c).toList();
     }
 
     /** The job search attributes, all Keyword, registered in the namespace when missing. */
