@@ -175,30 +175,24 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         for (Object mapper : ErrorMappers.all()) {
             env.jersey().register(mapper);
         }
-        env.jersey().register(new ClustersResource(peer, clock));
-        env.jersey().register(new GroupsResource(peer, clock));
-        env.jersey().register(new ProxiesResource(peer, clock));
-        env.jersey().register(new PolicyResource(peer, clock));
-        env.jersey().register(new io.cfgserver.service.api.ConfigResource(peer, clock,
-                config.controller.driftPeriod.toJavaDuration()));
-        env.jersey().register(new SlotsResource(peer, clock));
-        env.jersey().register(new ClusterJobsResource(jobs));
-        env.jersey().register(new JobsResource(jobs));
-        env.jersey().register(new PlansResource(jobs));
-        env.jersey().register(new SchedulesResource(jobs.schedules()));
-        env.jersey().register(new RegistryResource(admin));
-        // GET /v1/openapi.json: the document of exactly the resources registered above
-        env.jersey().register(new OpenApiResource(apiResources(env)));
+        // the REST API; GET /v1/openapi.json documents exactly these resources
+        List<Object> resources = List.of(
+                new ClustersResource(peer, clock),
+                new GroupsResource(peer, clock),
+                new ProxiesResource(peer, clock),
+                new PolicyResource(peer, clock),
+                new io.cfgserver.service.api.ConfigResource(peer, clock, config.controller.driftPeriod.toJavaDuration()),
+                new SlotsResource(peer, clock),
+                new ClusterJobsResource(jobs),
+                new JobsResource(jobs),
+                new PlansResource(jobs),
+                new SchedulesResource(jobs.schedules()),
+                new RegistryResource(admin));
+        resources.forEach(env.jersey()::register);
+        env.jersey().register(new OpenApiResource(resources.stream().<Class<?>>map(Object::getClass).toList()));
 
         env.healthChecks().register("registry", new RegistryHealthCheck(peer));
         env.healthChecks().register("temporal", new TemporalHealthCheck(temporal));
-    }
-
-    /** The REST resources registered so far (classes with {@code @Path}). */
-    static List<Class<?>> apiResources(Environment env) {
-        return env.jersey().getResourceConfig().getInstances().stream().map(Object::getClass)
-                .filter(c -> c.isAnnotationPresent(jakarta.ws.rs.Path.class)).distinct()
-                .<Class<?>>map(c -> c).toList();
     }
 
     /** The job search attributes, all Keyword, registered in the namespace when missing. */

@@ -24,6 +24,9 @@ public final class OpenApiDocument {
     }
 
     public static OpenAPI build(Collection<Class<?>> resources) {
+        if (resources.isEmpty()) {
+            throw new IllegalArgumentException("no resource classes: the document would have no paths");
+        }
         Set<Class<?>> classes = new LinkedHashSet<>(resources.stream()
                 .sorted(Comparator.comparing(Class::getName)).toList());
         OpenAPI base = new OpenAPI()
