@@ -20,6 +20,7 @@ import io.cfgserver.service.api.SchedulesResource;
 import io.cfgserver.service.api.ErrorMappers;
 import io.cfgserver.service.api.GroupsResource;
 import io.cfgserver.service.api.JobsResource;
+import io.cfgserver.service.api.JsonErrorHandler;
 import io.cfgserver.service.api.PolicyResource;
 import io.cfgserver.service.api.ProxiesResource;
 import io.cfgserver.service.api.RegistryAdmin;
@@ -167,6 +168,11 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         };
 
         env.jersey().register(new RequestLimits());
+        // what Jetty refuses before Jersey (a suspicious path) is answered as JSON too: the server's
+        // handler (Dropwizard sets its own when it builds the server) and the application context's
+        JsonErrorHandler jsonErrors = new JsonErrorHandler();
+        env.getApplicationContext().setErrorHandler(jsonErrors);
+        env.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(jsonErrors));
         if (config.auth.token == null || config.auth.token.isBlank()) {
             LOG.warn("auth.token is empty: the API accepts state-changing requests from anyone who can reach it");
         } else {
