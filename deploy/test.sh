@@ -8,7 +8,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-"$DEPLOY_DIR/install-prereqs.sh"
+"$DEPLOY_DIR/install-prereqs.sh" --for-tests
 
 # The end-to-end tests look for `temporal` on PATH (then in ~/go/bin).
 add_go_paths

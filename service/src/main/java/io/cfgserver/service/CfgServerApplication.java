@@ -216,6 +216,14 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
             // The web console: static files under /console/ on the application port (no build step).
             env.servlets().addServlet("console", new AssetServlet("/console", "/console", "index.html",
                     StandardCharsets.UTF_8)).addMapping("/console/*");
+            // "/" alone (the servlet spec's empty pattern) sends a browser to the console; not part of the API
+            env.servlets().addServlet("console-root", new jakarta.servlet.http.HttpServlet() {
+                @Override
+                protected void doGet(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp)
+                        throws java.io.IOException {
+                    resp.sendRedirect("/console/");
+                }
+            }).addMapping("");
             resources.add(new ConsoleResource(config.console.temporalUi, config.temporal.namespace));
         }
         resources.forEach(env.jersey()::register);

@@ -32,6 +32,16 @@ public final class AgentCommand extends Command {
         AgentConfig config = load(file);
         config.logging.configure(new com.codahale.metrics.MetricRegistry(), "agent");
         ProxyAgent agent = new ProxyAgent(config);
+        if (config.metrics.port > 0) {
+            try {
+                AgentMetricsServer.start(config.metrics.bindHost, config.metrics.port, config.cluster, config.proxyId, agent,
+                        config.nutcracker.statsPort, System::currentTimeMillis);
+            } catch (java.io.IOException e) {
+                // the proxy matters more than its metrics: serve without them, and say so
+                org.slf4j.LoggerFactory.getLogger(AgentCommand.class).error("metrics endpoint not started on {}:{} ({}):"
+                        + " the agent runs without it", config.metrics.bindHost, config.metrics.port, e.toString());
+            }
+        }
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

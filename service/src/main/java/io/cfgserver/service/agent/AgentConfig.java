@@ -98,6 +98,24 @@ public class AgentConfig {
     public ProxySettings settings = ProxySettings.defaults();
 
     /** Where nutcracker is and where its files go. */
+    /** {@code metrics:} the agent's own Prometheus endpoint ({@code GET /metrics}); off while port is 0. */
+    @jakarta.validation.Valid
+    @jakarta.validation.constraints.NotNull
+    @JsonProperty
+    public MetricsSection metrics = new MetricsSection();
+
+    public static class MetricsSection {
+        /** TCP port of {@code GET /metrics}; 0: no endpoint. */
+        @jakarta.validation.constraints.Min(0)
+        @jakarta.validation.constraints.Max(65535)
+        @JsonProperty
+        public int port;
+
+        @jakarta.validation.constraints.NotBlank
+        @JsonProperty
+        public String bindHost = "127.0.0.1";
+    }
+
     public static class NutcrackerSection {
         @NotEmpty
         @JsonProperty

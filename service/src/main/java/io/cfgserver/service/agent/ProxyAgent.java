@@ -47,18 +47,18 @@ public final class ProxyAgent implements AutoCloseable {
     private final String id;
     private final long renewEveryMillis;
     private volatile boolean stopping;
-    private long servedVersion;
-    private long leaseEndMillis;
+    private volatile long servedVersion;
+    private volatile long leaseEndMillis;
     /** The map nutcracker serves (null before the first). */
     private Cluster map;
     /** What to do once the lease has ended, as the registry last said (or the map's policy). */
     private ProxyFencing fencing;
     /** Strict fencing: nutcracker stopped because the lease ended. */
-    private boolean fenced;
+    private volatile boolean fenced;
     /** Per-group fencing: since when (epoch ms) the agent serves without the registry; 0 when managed. */
-    private long unmanagedSinceMillis;
+    private volatile long unmanagedSinceMillis;
     /** Per-group fencing: the groups routed to the fence, with why. */
-    private Map<String, String> fencedGroups = new TreeMap<>();
+    private volatile Map<String, String> fencedGroups = new TreeMap<>();
     private final Map<String, Integer> heldRounds = new HashMap<>();
     private long nextEvidenceMillis;
     private long lastVouchMillis;
@@ -66,6 +66,7 @@ public final class ProxyAgent implements AutoCloseable {
     private boolean reserve;
     private String rejectedConfig;
     private long rejectedVersion;
+    private final AgentCounters counters = new AgentCounters();
 
     public ProxyAgent(AgentConfig config) throws IOException {
         this.config = config;
@@ -104,6 +105,7 @@ public final class ProxyAgent implements AutoCloseable {
                 Renewal r = registry.renew(config.cluster, config.proxyId, servedVersion, config.leaseMillis,
                         Duration.ofMillis(renewEveryMillis));
                 leaseEndMillis = sentAt + config.leaseMillis;
+                counters.renewals.incrementAndGet();
                 if (r.fencing() != null && r.fencing() != fencing) {
                     LOG.info("proxy fencing of cluster-[{}] is {}", config.cluster, r.fencing().wire());
                     fencing = r.fencing();
@@ -136,6 +138,7 @@ public final class ProxyAgent implements AutoCloseable {
                 Thread.sleep(renewEveryMillis);
             } catch (RegistryUnreachableException e) {
                 LOG.debug("registry call failed: {}", e.getMessage());
+                counters.registryFailures.incrementAndGet();
                 registry.rotate();
                 registryUnreachable(e.getMessage());
                 Thread.sleep(50);
@@ -198,6 +201,7 @@ public final class ProxyAgent implements AutoCloseable {
                 return; // never served anything: nothing to fence, nothing to report
             }
             fenced = true;
+            counters.proxyFences.incrementAndGet();
             nutcracker.stop();
             LOG.warn("+fenced {} lease ended without a renewal; nutcracker stopped (last error: {})", id, why);
         }
@@ -241,6 +245,7 @@ public final class ProxyAgent implements AutoCloseable {
         if (!next.keySet().equals(fencedGroups.keySet()) || !nutcracker.alive()) {
             for (Map.Entry<String, String> e : next.entrySet()) {
                 if (!fencedGroups.containsKey(e.getKey())) {
+                    counters.groupsFenced.incrementAndGet();
                     LOG.warn("+group-fenced {} group-[{}]: {}", id, e.getKey(), e.getValue());
                 }
             }
@@ -267,6 +272,7 @@ public final class ProxyAgent implements AutoCloseable {
         try {
             nutcracker.restart(NutcrackerConfig.render(m, me.get().listen(), settingsOf(me.get()), fenced.keySet()),
                     me.get().listen(), READY);
+            counters.nutcrackerRestarts.incrementAndGet();
             fencedGroups = new TreeMap<>(fenced);
             return true;
         } catch (IOException e) {
@@ -346,6 +352,7 @@ public final class ProxyAgent implements AutoCloseable {
             }
             return;
         }
+        counters.nutcrackerRestarts.incrementAndGet();
         long was = servedVersion;
         served(c);
         LOG.info("+proxy-switch {} now serves version {} (was {}) on {}", id, servedVersion, was, me.get().listen());
@@ -363,6 +370,7 @@ public final class ProxyAgent implements AutoCloseable {
     private void reject(Cluster c, String yaml, String why) {
         rejectedConfig = yaml;
         rejectedVersion = c.version();
+        counters.configsRefused.incrementAndGet();
         LOG.error("-config-rejected {} version {}: {}; the running config stays", id, c.version(), why);
         registry.event(config.cluster, "-config-rejected", id, "version " + c.version() + ": " + why);
     }
@@ -390,6 +398,20 @@ public final class ProxyAgent implements AutoCloseable {
 
     long servedVersion() {
         return servedVersion;
+    }
+
+    AgentCounters counters() {
+        return counters;
+    }
+
+    /** A consistent-enough view of the agent's state for a scrape (fields written by the agent's one loop). */
+    record State(long servedVersion, long leaseEndMillis, boolean managed, int fencedGroups, boolean nutcrackerUp,
+            boolean fenced) {
+    }
+
+    State state() {
+        return new State(servedVersion, leaseEndMillis, unmanagedSinceMillis == 0, fencedGroups.size(), nutcracker.alive(),
+                fenced);
     }
 
     @Override

@@ -5,15 +5,13 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-import java.net.URI;
 
 /**
- * The console's settings ({@code GET /v1/console}: where the Temporal UI is, which namespace) and
- * {@code GET /}, which sends a browser to the console. The console itself is static files under
- * {@code /console/} (an assets bundle); it reads the REST API like any other client.
+ * The console's settings ({@code GET /v1/console}: where the Temporal UI is, which namespace). The
+ * console itself is static files under {@code /console/} (an asset servlet; {@code /} redirects
+ * there, outside the API); it reads the REST API like any other client.
  */
-@Path("/")
+@Path("/v1/console")
 @Produces(MediaType.APPLICATION_JSON)
 public class ConsoleResource {
     /** {@code temporalUi}: base URL of the Temporal UI or null; {@code namespace}: the jobs' namespace. */
@@ -28,14 +26,7 @@ public class ConsoleResource {
 
     @PermitAll
     @GET
-    @Path("v1/console")
     public Settings settings() {
         return settings;
-    }
-
-    @PermitAll
-    @GET
-    public Response root() {
-        return Response.seeOther(URI.create("/console/")).build();
     }
 }

@@ -172,6 +172,23 @@ class ProxyAgentIT {
                 assertThat(writeThrough(p, keyInSlots(from, to, p * 10 + g))).isEqualTo(g);
             }
         }
+        // each agent's /metrics: its own state and nutcracker's per-server counters (one line per slot run)
+        long v = version();
+        for (int p = 0; p < 3; p++) {
+            String url = AGENTS.get(p).metricsUrl();
+            String labels = "cluster=\"" + CLUSTER + "\",proxy=\"p" + (p + 1) + "\"";
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(http.get(url).expect(200).body())
+                    .contains("cfgserver_agent_served_version{" + labels + "} " + (double) v)
+                    .contains("cfgserver_agent_nutcracker_up{" + labels + "} 1.0")
+                    .contains("cfgserver_agent_managed{" + labels + "} 1.0")
+                    .contains("cfgserver_nutcracker_stats_up{" + labels + "} 1.0")
+                    .containsPattern("cfgserver_agent_nutcracker_restarts_total\\{" + java.util.regex.Pattern.quote(labels)
+                            + "\\} [1-9]")
+                    .containsPattern("cfgserver_agent_renewals_total\\{" + java.util.regex.Pattern.quote(labels) + "\\} [1-9]")
+                    .containsPattern("cfgserver_nutcracker_server_requests_total\\{" + java.util.regex.Pattern.quote(labels)
+                            + ",pool=\"[^\"]+\",server=\"s0000\"\\} [1-9]")
+                    .contains("# TYPE cfgserver_nutcracker_server_connections gauge"));
+        }
     }
 
     @Test
@@ -202,6 +219,8 @@ class ProxyAgentIT {
         assertThat(NutcrackerProcess.pings(PROXY_PORTS[0])).as("the running nutcracker still serves").isTrue();
         assertThat(writeThrough(0, keyInSlots(682, 1023, 300))).isEqualTo(2);
         assertThat(AGENTS.get(0).nutcracker().orElseThrow().pid()).as("not restarted").isEqualTo(pid);
+        assertThat(http.get(AGENTS.get(0).metricsUrl()).expect(200).body())
+                .containsPattern("cfgserver_agent_configs_refused_total\\{cluster=\"" + CLUSTER + "\",proxy=\"p1\"\\} [1-9]");
         http.put(url("/v1/clusters/" + CLUSTER + "/proxies/p1"), Map.of("listen", original)).expect(200);
         awaitAllServe(bad + 1);
         assertThat(AGENTS.get(0).nutcracker().orElseThrow().pid()).as("same pools, no restart needed").isEqualTo(pid);

@@ -25,6 +25,7 @@ public final class AgentProcess implements AutoCloseable {
     private final Path dir;
     private final Path logFile;
     private final int statsPort;
+    private final int metricsPort;
     private Path caFile;
     private Process process;
 
@@ -38,12 +39,18 @@ public final class AgentProcess implements AutoCloseable {
         this.leaseMillis = leaseMillis;
         this.logFile = this.dir.resolve("agent.log");
         this.statsPort = LoopbackPorts.next();
+        this.metricsPort = LoopbackPorts.next();
     }
 
     /** Trust only this CA (PEM) for https:// registry URLs ({@code caFile} in agent.yml); call before {@link #start()}. */
     public synchronized AgentProcess trusting(Path caPem) {
         this.caFile = caPem.toAbsolutePath();
         return this;
+    }
+
+    /** The agent's {@code GET /metrics} (Prometheus text). */
+    public String metricsUrl() {
+        return "http://127.0.0.1:" + metricsPort + "/metrics";
     }
 
     public Path workDir() {
@@ -71,6 +78,8 @@ public final class AgentProcess implements AutoCloseable {
         y.append("  binary: \"").append(NutcrackerProcess.binary()).append("\"\n");
         y.append("  workDir: \"").append(workDir()).append("\"\n");
         y.append("  statsPort: ").append(statsPort).append('\n');
+        y.append("metrics:\n");
+        y.append("  port: ").append(metricsPort).append('\n');
         return y.toString();
     }
 
