@@ -102,6 +102,8 @@ function instanceRow(cluster, group, inst, role, view) {
   const up = v.up == null ? "unknown" : String(v.up);
   const lag = role === "replica" && v.lagBytes != null ? "lag " + bytes(v.lagBytes) : "";
   const link = role === "replica" && v.linkUp === false ? "link down" : "";
+  const mem = v.usedMemoryBytes != null ? bytes(v.usedMemoryBytes) + (v.maxMemoryBytes ? " of " + bytes(v.maxMemoryBytes) : "") : "";
+  const clients = v.connectedClients != null ? v.connectedClients + " clients" : "";
   const probe = v.lastProbeAgoMillis == null ? "not probed" : (v.up ? "probed " + ago(v.lastProbeAgoMillis) + " ago"
     : "silent " + ago(v.silentMillis) + (v.error ? ": " + v.error : ""));
   const button = role === "replica" && !inst.banned && !group.failover
@@ -112,6 +114,7 @@ function instanceRow(cluster, group, inst, role, view) {
     + `<td><span class="role">${role}</span></td>`
     + `<td>${esc(inst.address)}${inst.banned ? ' <span class="banned">banned</span>' : ""}</td>`
     + `<td class="muted">${esc([lag, link].filter(Boolean).join(", "))}</td>`
+    + `<td class="muted usage">${esc([mem, clients].filter(Boolean).join(" · "))}</td>`
     + `<td class="muted probe" title="${esc(probe)}">${esc(probe)}</td><td>${button}</td></tr>`;
 }
 

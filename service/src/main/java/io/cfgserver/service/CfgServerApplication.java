@@ -42,6 +42,7 @@ import io.cfgserver.service.health.TemporalHealthCheck;
 import io.cfgserver.service.jobs.JobReconciler;
 import io.cfgserver.service.metrics.CfgServerMetrics;
 import io.cfgserver.service.metrics.PrometheusServlet;
+import io.cfgserver.service.metrics.JobCopySampler;
 import io.cfgserver.service.openapi.OpenApiResource;
 import io.cfgserver.service.jobs.JobService;
 import io.cfgserver.service.temporal.TemporalConnector;
@@ -162,6 +163,9 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         temporalRef[0] = temporal;
         env.lifecycle().manage(temporal);
         JobService jobs = new JobService(peer, temporal, config.temporal.taskQueue, clock);
+        JobCopySampler copies = new JobCopySampler(peer::readLocal, jobs::show, config.temporal.progressSampleMillis);
+        env.lifecycle().manage(copies);
+        metrics.observeJobCopies(copies::samples);
         env.lifecycle().manage(new JobReconciler(peer, temporal, peer::isLeader, clock, config.temporal.reconcileIntervalMillis,
                 config.temporal.reconcileGraceMillis));
 

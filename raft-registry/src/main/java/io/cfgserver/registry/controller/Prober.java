@@ -30,7 +30,12 @@ public final class Prober implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Prober.class);
 
     /** What is known of one instance: since when it is tracked, its last valid reply and last result. */
-    public record View(long sinceNanos, long lastOkNanos, ProbeResult last) {
+    public record View(long sinceNanos, long lastOkNanos, ProbeResult last, Usage usage) {
+        /** Without usage (not read yet). */
+        public View(long sinceNanos, long lastOkNanos, ProbeResult last) {
+            this(sinceNanos, lastOkNanos, last, null);
+        }
+
         /** Nanoseconds without a valid reply (since tracking started when there never was one). */
         public long silentNanos(long now) {
             return now - Math.max(sinceNanos, lastOkNanos);
@@ -45,11 +50,22 @@ public final class Prober implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "prober-timer"));
     private final ExecutorService pool = Executors.newFixedThreadPool(8, r -> daemon(r, "prober"));
 
+    /**
+     * What an instance uses, read with {@code INFO memory} and {@code INFO clients} at most every
+     * {@link #USAGE_PERIOD_NANOS} (not on every probe: the probe stays cheap); -1 where unknown.
+     */
+    public record Usage(long atNanos, long usedMemoryBytes, long maxMemoryBytes, long connectedClients) {
+    }
+
+    static final long USAGE_PERIOD_NANOS = 5_000_000_000L;
+
     private final class Tracked {
         final Address address;
         final long since;
         volatile long lastOk;
         volatile ProbeResult last;
+        volatile Usage usage;
+        long usageDueNanos;
         volatile boolean inFlight;
         Jedis jedis;
 
@@ -149,7 +165,16 @@ public final class Prober implements AutoCloseable {
             if (!"PONG".equals(pong)) {
                 return ProbeResult.failed(at, "PING answered " + pong);
             }
-            return parse(info, at);
+            ProbeResult r = parse(info, at);
+            if (at - t.usageDueNanos >= 0) {
+                t.usageDueNanos = at + USAGE_PERIOD_NANOS;
+                try {
+                    t.usage = parseUsage(t.jedis.info("memory") + "\n" + t.jedis.info("clients"), nanos.getAsLong());
+                } catch (RuntimeException e) {
+                    closeQuietly(t); // the probe itself was answered: it stands; the next one reconnects
+                }
+            }
+            return r;
         } catch (RuntimeException e) {
             closeQuietly(t);
             return ProbeResult.failed(nanos.getAsLong(), e.getClass().getSimpleName() + ": " + e.getMessage());
@@ -179,6 +204,18 @@ public final class Prober implements AutoCloseable {
         return new ProbeResult(true, at, role, null, false, -1, parseLong(f.get("master_repl_offset"), -1), null);
     }
 
+    static Usage parseUsage(String info, long at) {
+        Map<String, String> f = new java.util.HashMap<>();
+        for (String line : info.split("\r?\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && !line.startsWith("#")) {
+                f.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+        }
+        return new Usage(at, parseLong(f.get("used_memory"), -1), parseLong(f.get("maxmemory"), -1),
+                parseLong(f.get("connected_clients"), -1));
+    }
+
     private static long parseLong(String s, long fallback) {
         try {
             return s == null ? fallback : Long.parseLong(s);
@@ -202,7 +239,7 @@ public final class Prober implements AutoCloseable {
     /** The view of an instance, or empty if it is not (yet) probed. */
     public java.util.Optional<View> view(Address address) {
         Tracked t = tracked.get(address);
-        return t == null ? java.util.Optional.empty() : java.util.Optional.of(new View(t.since, t.lastOk, t.last));
+        return t == null ? java.util.Optional.empty() : java.util.Optional.of(new View(t.since, t.lastOk, t.last, t.usage));
     }
 
     /** Subjectively down: no valid reply for longer than {@code downAfterMillis} (unknown instances are not down). */

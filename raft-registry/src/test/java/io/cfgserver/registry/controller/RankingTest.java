@@ -89,4 +89,14 @@ class RankingTest {
         assertThat(m.isMaster()).isTrue();
         assertThat(m.offset()).isEqualTo(99);
     }
+
+    @Test
+    void parsesInfoMemoryAndClients() {
+        Prober.Usage u = Prober.parseUsage("# Memory\r\nused_memory:1048576\r\nused_memory_human:1.00M\r\n"
+                + "maxmemory:268435456\r\n\n# Clients\r\nconnected_clients:7\r\nblocked_clients:0\r\n", 5);
+        assertThat(u.usedMemoryBytes()).isEqualTo(1048576);
+        assertThat(u.maxMemoryBytes()).isEqualTo(268435456);
+        assertThat(u.connectedClients()).isEqualTo(7);
+        assertThat(Prober.parseUsage("# Memory\r\n", 5).usedMemoryBytes()).isEqualTo(-1);
+    }
 }

@@ -44,11 +44,14 @@ public class InstancesResource {
      * One instance. {@code up}: the last probe got a valid reply; {@code probedRole}: what the instance
      * itself says ({@code master}, {@code slave}); {@code lagBytes}: the master's offset minus this
      * replica's, both as last probed (null for the master or when either is unknown);
-     * {@code lastProbeAgoMillis} / {@code silentMillis}: since the last probe / the last valid reply.
+     * {@code lastProbeAgoMillis} / {@code silentMillis}: since the last probe / the last valid reply;
+     * {@code usedMemoryBytes}, {@code maxMemoryBytes}, {@code connectedClients}: from INFO memory and
+     * clients, read every few seconds (null until read).
      */
     public record InstanceView(String group, String address, String role, boolean banned, boolean stale,
             Boolean up, String probedRole, String probedMasterOf, Boolean linkUp, Long offset, Long lagBytes,
-            Long lastProbeAgoMillis, Long silentMillis, String error) {
+            Long lastProbeAgoMillis, Long silentMillis, String error, Long usedMemoryBytes, Long maxMemoryBytes,
+            Long connectedClients) {
     }
 
     @GET
@@ -76,7 +79,7 @@ public class InstancesResource {
             long now) {
         if (view.isEmpty()) {
             return new InstanceView(g.id(), i.address().toString(), role, i.banned(), i.stale(), null, null, null, null,
-                    null, null, null, null, null);
+                    null, null, null, null, null, null, null, null);
         }
         Prober.View v = view.get();
         ProbeResult last = v.last();
@@ -87,6 +90,12 @@ public class InstancesResource {
                 up ? last.role() : null, up && last.masterOf() != null ? last.masterOf().toString() : null,
                 up && !"master".equals(last.role()) ? last.linkUp() : null, offset, lag,
                 last == null ? null : (now - last.atNanos()) / 1_000_000L, v.silentNanos(now) / 1_000_000L,
-                up || last == null ? null : last.error());
+                up || last == null ? null : last.error(), known(up, v.usage(), Prober.Usage::usedMemoryBytes),
+                known(up, v.usage(), Prober.Usage::maxMemoryBytes), known(up, v.usage(), Prober.Usage::connectedClients));
+    }
+
+    /** A usage figure while the instance answers (a dead one's last figures would mislead). */
+    private static Long known(boolean up, Prober.Usage u, java.util.function.ToLongFunction<Prober.Usage> field) {
+        return !up || u == null || field.applyAsLong(u) < 0 ? null : field.applyAsLong(u);
     }
 }

@@ -34,4 +34,9 @@ public class TemporalConfig {
     /** false: run without a Temporal worker (jobs are refused). */
     @JsonProperty
     public boolean enabled = true;
+
+    /** How often the running jobs' copy progress is sampled for /prometheus (cfgserver_job_keys_copied, ...). */
+    @jakarta.validation.constraints.Min(100)
+    @JsonProperty
+    public long progressSampleMillis = 5000;
 }

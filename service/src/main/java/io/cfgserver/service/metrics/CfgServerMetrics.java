@@ -41,8 +41,11 @@ public final class CfgServerMetrics implements ControllerObserver, RegistryPeer.
 
     private final PrometheusMeterRegistry meters;
 
-    private CfgServerMetrics(PrometheusMeterRegistry meters) {
+    private final StateCollector collector;
+
+    private CfgServerMetrics(PrometheusMeterRegistry meters, StateCollector collector) {
         this.meters = meters;
+        this.collector = collector;
         this.probeOk = probeTimer("ok");
         this.probeFailed = probeTimer("failed");
         meters.scrape(); // loads the exposition classes now, not at the first scrape
@@ -55,8 +58,9 @@ public final class CfgServerMetrics implements ControllerObserver, RegistryPeer.
     public static CfgServerMetrics create(Supplier<RegistryInfo> info, Supplier<RegistryState> state, Prober prober,
             Controller controller, BooleanSupplier temporalReachable, Clock clock) {
         PrometheusRegistry prometheus = new PrometheusRegistry();
-        prometheus.register(new StateCollector(info, state, prober, controller, temporalReachable, clock,
-                System::nanoTime));
+        StateCollector collector = new StateCollector(info, state, prober, controller, temporalReachable, clock,
+                System::nanoTime);
+        prometheus.register(collector);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, prometheus,
                 io.micrometer.core.instrument.Clock.SYSTEM);
         new JvmMemoryMetrics().bindTo(meters);
@@ -65,7 +69,12 @@ public final class CfgServerMetrics implements ControllerObserver, RegistryPeer.
         new ClassLoaderMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
         new UptimeMetrics().bindTo(meters);
-        return new CfgServerMetrics(meters);
+        return new CfgServerMetrics(meters, collector);
+    }
+
+    /** Where the running jobs' copy progress comes from (a {@link JobCopySampler}). */
+    public void observeJobCopies(Supplier<java.util.List<JobCopySampler.Sample>> copies) {
+        collector.jobCopies = copies;
     }
 
     /** Where the Temporal SDK and anything else Micrometer-aware report. */

@@ -18,6 +18,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -41,6 +42,9 @@ final class StateCollector implements MultiCollector {
     private final BooleanSupplier temporalReachable;
     private final Clock clock;
     private final LongSupplier nanos;
+
+    /** The running jobs' copy progress (set once jobs exist; empty until then). */
+    volatile Supplier<List<JobCopySampler.Sample>> jobCopies = List::of;
 
     StateCollector(Supplier<RegistryInfo> info, Supplier<RegistryState> state, Prober prober, Controller controller,
             BooleanSupplier temporalReachable, Clock clock, LongSupplier nanos) {
@@ -142,6 +146,21 @@ final class StateCollector implements MultiCollector {
                                     p.linkUp() ? 1 : 0, l);
                         }
                     }
+                    Prober.Usage u = v.get().usage();
+                    if (u != null && p.ok()) { // a dead instance's last figures would mislead
+                        if (u.usedMemoryBytes() >= 0) {
+                            f.add("cfgserver_instance_used_memory_bytes", "used_memory from INFO memory (read every few"
+                                    + " seconds)", u.usedMemoryBytes(), l);
+                        }
+                        if (u.maxMemoryBytes() >= 0) {
+                            f.add("cfgserver_instance_maxmemory_bytes", "the instance's maxmemory (0: no limit)",
+                                    u.maxMemoryBytes(), l);
+                        }
+                        if (u.connectedClients() >= 0) {
+                            f.add("cfgserver_instance_connected_clients", "connected_clients from INFO clients",
+                                    u.connectedClients(), l);
+                        }
+                    }
                 }
             }
             for (Proxy px : c.proxies()) {
@@ -167,6 +186,17 @@ final class StateCollector implements MultiCollector {
                     f.add("cfgserver_jobs", "jobs in the registry's catalog by type and state", jobs.getOrDefault(k, 0),
                             "cluster", cl, "type", type, "state", js.name().toLowerCase(java.util.Locale.ROOT));
                 }
+            }
+            for (JobCopySampler.Sample j : jobCopies.get()) {
+                if (!j.cluster().equals(cl)) {
+                    continue;
+                }
+                String[] l = {"cluster", cl, "job", j.job(), "type", j.type()};
+                f.add("cfgserver_job_keys_copied", "keys the running job's copy has copied (its last heartbeat)",
+                        j.keysCopied(), l);
+                f.add("cfgserver_job_keys_estimate", "keys the running job's copy expects to copy", j.keysEstimate(), l);
+                f.add("cfgserver_job_bytes_copied", "bytes the running job's copy has copied", j.bytesCopied(), l);
+                f.add("cfgserver_job_keys_per_second", "the running job's copy rate", j.keysPerSecond(), l);
             }
             f.add("cfgserver_config_pending", "1 when the newest config version is not rolled out",
                     c.config().current().version() != c.config().rolledOut() ? 1 : 0, "cluster", cl);

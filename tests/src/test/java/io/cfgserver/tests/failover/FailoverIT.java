@@ -251,7 +251,11 @@ class FailoverIT {
                 .containsPattern("cfgserver_instance_up\\{cluster=\"" + f.name() + "\",group=\"g1\",instance=\""
                         + java.util.regex.Pattern.quote(old.address()) + "\",role=\"[a-z]+\"\\} 0(\\.0)?\n")
                 .containsPattern("cfgserver_instance_up\\{cluster=\"" + f.name() + "\",group=\"g1\",instance=\""
-                        + java.util.regex.Pattern.quote(newMaster) + "\",role=\"master\"\\} 1(\\.0)?\n");
+                        + java.util.regex.Pattern.quote(newMaster) + "\",role=\"master\"\\} 1(\\.0)?\n")
+                .containsPattern("cfgserver_instance_used_memory_bytes\\{cluster=\"" + f.name() + "\",group=\"g1\",instance=\""
+                        + java.util.regex.Pattern.quote(newMaster) + "\",role=\"master\"\\} [1-9][0-9.E]*\n")
+                .containsPattern("cfgserver_instance_connected_clients\\{cluster=\"" + f.name() + "\",group=\"g1\",instance=\""
+                        + java.util.regex.Pattern.quote(newMaster) + "\",role=\"master\"\\} [1-9][0-9.E]*\n");
         // both remaining replicas follow the new master
         for (RedisProcess r : f.groups().get(0).subList(1, 3)) {
             if (!r.address().equals(newMaster)) {

@@ -288,6 +288,12 @@ class MigrateSlotsEndToEndIT {
                 assertThat(copy.path("keysPerSecond").asLong()).isBetween(1L, SLOW * 2L);
                 assertThat(copy.path("etaSeconds").asLong()).isPositive();
             });
+            // and /prometheus shows the same copy (sampled every second here)
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(http.get(service.any().adminUrl()
+                    + "/prometheus").expect(200).body()).containsPattern("cfgserver_job_keys_copied\\{cluster=\"" + CLUSTER
+                    + "\",job=\"" + java.util.regex.Pattern.quote(id) + "\",type=\"migrate-slots\"\\} [1-9]")
+                    .containsPattern("cfgserver_job_keys_per_second\\{cluster=\"" + CLUSTER + "\",job=\""
+                            + java.util.regex.Pattern.quote(id) + "\",type=\"migrate-slots\"\\} [1-9]"));
             service.peers().forEach(ServiceProcess::kill9);
             long acked = w.acked.get();
             await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.get() > acked + 100); // the proxy keeps serving

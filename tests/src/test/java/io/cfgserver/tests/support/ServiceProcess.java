@@ -281,7 +281,7 @@ public final class ServiceProcess implements AutoCloseable {
         }
         y.append("temporal:\n");
         y.append("  target: ").append(quote(temporalTarget)).append('\n');
-        y.append("  reconcileIntervalMillis: 1000\n  reconcileGraceMillis: 3000\n");
+        y.append("  reconcileIntervalMillis: 1000\n  reconcileGraceMillis: 3000\n  progressSampleMillis: 1000\n");
         y.append("  namespace: default\n");
         y.append("  taskQueue: cfgserver\n");
         y.append("auth:\n");
