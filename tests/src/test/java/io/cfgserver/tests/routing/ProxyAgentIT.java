@@ -20,10 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
@@ -32,9 +30,10 @@ import redis.clients.jedis.Jedis;
  * Three agents, each with its own real nutcracker, in front of three real redis-servers, watching a
  * real 3-peer registry (Temporal is not needed: the proxy path never uses it). The cluster runs with
  * {@code proxyFencing: strict}: a proxy without a lease stops (StaticStabilityIT covers per-group).
+ * Each test stands alone: {@link #baseline()} brings back every peer and agent, the strict policy,
+ * the proxies' addresses and the spread slot map, whatever the test before it left.
  */
 @Timeout(600)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProxyAgentIT {
     static final long LEASE_MILLIS = 4000;
     static final String CLUSTER = "route";
@@ -67,6 +66,37 @@ class ProxyAgentIT {
             AGENTS.add(new AgentProcess(tmp.resolve("agent-p" + (i + 1)), CLUSTER, "p" + (i + 1), urls,
                     registry.token(), LEASE_MILLIS).start());
         }
+    }
+
+    /** The spread map every test starts from: g1 0..340, g2 341..681, g3 682..1023. */
+    static final List<Map<String, Object>> SPREAD = List.of(Map.of("from", 0, "to", 340, "group", "g1"),
+            Map.of("from", 341, "to", 681, "group", "g2"), Map.of("from", 682, "to", 1023, "group", "g3"));
+
+    @BeforeEach
+    void baseline() throws InterruptedException {
+        List<ServiceProcess> down = registry.peers().stream().filter(p -> !p.isRunning()).toList();
+        down.forEach(ServiceProcess::start);
+        down.forEach(p -> p.waitReady(Duration.ofSeconds(90)));
+        registry.waitForLeader(Duration.ofSeconds(60));
+        for (AgentProcess a : AGENTS) {
+            if (!a.isRunning()) {
+                a.start();
+            }
+        }
+        JsonNode c = http.get(url("/v1/clusters/" + CLUSTER)).expect(200).json().path("cluster");
+        if (!c.at("/policy/proxyFencing").asText().equals("strict")) {
+            http.put(url("/v1/clusters/" + CLUSTER + "/policy"), Map.of("proxyFencing", "strict")).expect(200);
+            Thread.sleep(LEASE_MILLIS); // a renewal under strict has shortened each watchdog's lease again
+        }
+        for (int i = 0; i < 3; i++) {
+            String listen = "127.0.0.1:" + PROXY_PORTS[i];
+            http.put(url("/v1/clusters/" + CLUSTER + "/proxies/p" + (i + 1)), Map.of("listen", listen)).expect(200);
+        }
+        JsonNode slots = http.get(url("/v1/clusters/" + CLUSTER + "/slots")).expect(200).json();
+        if (!Http.mapper().valueToTree(SPREAD).equals(slots)) {
+            http.put(url("/v1/clusters/" + CLUSTER + "/slots"), Map.of("force", true, "ranges", SPREAD)).expect(200);
+        }
+        awaitAllServe(version());
     }
 
     @AfterAll
@@ -161,7 +191,6 @@ class ProxyAgentIT {
     }
 
     @Test
-    @Order(1)
     void everyAgentServesTheMapAndAcksIt() {
         awaitAllServe(version());
         for (int p = 0; p < 3; p++) {
@@ -192,7 +221,6 @@ class ProxyAgentIT {
     }
 
     @Test
-    @Order(2)
     void aMapChangeReachesEveryAgentAndMovesTheRange() {
         long before = version();
         http.put(url("/v1/clusters/" + CLUSTER + "/slots"), Map.of("force", true, "ranges", List.of(
@@ -206,7 +234,6 @@ class ProxyAgentIT {
     }
 
     @Test
-    @Order(3)
     void aConfigNutcrackerRefusesNeverReplacesTheRunningOne() {
         String original = "127.0.0.1:" + PROXY_PORTS[0];
         long pid = AGENTS.get(0).nutcracker().orElseThrow().pid();
@@ -227,7 +254,6 @@ class ProxyAgentIT {
     }
 
     @Test
-    @Order(4)
     void aDeadNutcrackerIsRestarted() {
         ProcessHandle old = AGENTS.get(1).nutcracker().orElseThrow();
         old.destroyForcibly();
@@ -236,7 +262,6 @@ class ProxyAgentIT {
     }
 
     @Test
-    @Order(5)
     void aRestartedAgentAdoptsTheNutcrackerItsPredecessorLeft() throws Exception {
         AgentProcess agent = AGENTS.get(2);
         // Under strict fencing nutcracker stops when the lease ends (4 s here), before a JVM restarted on a
@@ -273,7 +298,6 @@ class ProxyAgentIT {
     }
 
     @Test
-    @Order(6)
     void aProxyWhoseAgentIsGoneStopsWhenItsLeaseEnds() {
         AgentProcess agent = AGENTS.get(2);
         agent.kill9();
@@ -289,7 +313,6 @@ class ProxyAgentIT {
     }
 
     @Test
-    @Order(7)
     void agentsFenceThemselvesWhenTheRegistryMajorityIsGoneAndComeBackWithIt() {
         List<ServiceProcess> stopped = registry.followers();
         stopped.forEach(ServiceProcess::kill9);
@@ -315,7 +338,6 @@ class ProxyAgentIT {
     }
 
     @Test
-    @Order(8)
     void aKilledWatchdogTakesItsNutcrackerWithItAndTheAgentStartsAnother() {
         AgentProcess agent = AGENTS.get(0);
         ProcessHandle nutcracker = agent.nutcracker().orElseThrow();
