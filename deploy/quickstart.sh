@@ -196,7 +196,8 @@ Registry peers:   http://127.0.0.1:18081  http://127.0.0.1:18082  http://127.0.0
 Console:          http://127.0.0.1:18081/console/   (paste a token top right: local-viewer-token
                   to look, local-operator-token for the switchover and job buttons)
 Tokens (roles):   local-viewer-token (viewer), local-operator-token (operator),
-                  local-dev-token (admin; the CLI's default), local-proxy-token (the agents)
+                  local-dev-token (admin; the CLI's default), local-proxy-p1-token and
+                  local-proxy-p2-token (one per agent, for its own proxy only)
                   bin/cfgserver audit                   # who changed what, and who was refused
 
 The CLI (bin/cfgserver; --help on any command; --json for scripts; it talks to these peers):

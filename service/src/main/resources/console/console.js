@@ -8,7 +8,7 @@ const REFRESH_MS = 1000;
 const MAX_EVENTS = 300;
 
 const state = { settings: { temporalUi: null, namespace: "default" }, cluster: null, afterSeq: 0, timer: null,
-  eventsTimer: null };
+  eventsTimer: null, refreshing: false, polling: false, refused: false };
 
 const $ = (id) => document.getElementById(id);
 
@@ -203,9 +203,12 @@ function renderJobs(jobs, views) {
   }).join("") || `<tr><td colspan="5" class="muted">no jobs</td></tr>`;
 }
 
+// One refresh and one event poll at a time (a slow answer must not pile calls up), and none while the
+// token is refused: a wrong token would otherwise be refused every second until the tab is closed.
 async function refresh() {
   const name = state.cluster;
-  if (!name) return;
+  if (!name || state.refreshing || state.refused) return;
+  state.refreshing = true;
   try {
     const [view, instances, proxies, jobs, registry] = await Promise.all([
       api(`/v1/clusters/${encodeURIComponent(name)}`),
@@ -231,7 +234,10 @@ async function refresh() {
     document.body.dataset.loaded = "true";
     showError(null);
   } catch (e) {
-    showError(`cannot read cluster ${name}: ${e.message}`);
+    if (e.status === 401 || e.status === 403) state.refused = true;
+    showError(`cannot read cluster ${name}: ${e.message}` + (state.refused ? " (paused until the token changes)" : ""));
+  } finally {
+    state.refreshing = false;
   }
 }
 
@@ -243,7 +249,8 @@ function eventRow(e) {
 
 async function pollEvents() {
   const name = state.cluster;
-  if (!name) return;
+  if (!name || state.polling || state.refused) return;
+  state.polling = true;
   try {
     const limit = state.afterSeq === 0 ? 100 : 1000;
     const events = await api(`/v1/clusters/${encodeURIComponent(name)}/events?afterSeq=${state.afterSeq}&limit=${limit}`);
@@ -256,7 +263,10 @@ async function pollEvents() {
     }
     $("events-state").textContent = "live";
   } catch (e) {
+    if (e.status === 401 || e.status === 403) state.refused = true;
     $("events-state").textContent = "paused: " + e.message;
+  } finally {
+    state.polling = false;
   }
 }
 
@@ -304,6 +314,7 @@ async function start() {
   token.value = localStorage.getItem("cfgserver.token") || "";
   token.addEventListener("change", () => {
     localStorage.setItem("cfgserver.token", token.value.trim());
+    state.refused = false;
     if (!state.cluster) location.reload(); // the first reads were refused without it
   });
   document.addEventListener("click", (e) => {

@@ -195,6 +195,15 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         }
         AuditLog audit = new AuditLog(peer);
         env.lifecycle().manage(audit);
+        io.micrometer.core.instrument.FunctionCounter.builder("cfgserver.audit.lines.dropped", audit, AuditLog::dropped)
+                .description("audit lines the registry did not get (queue full or stopping); they are in the peer's log")
+                .register(metrics.registry());
+        io.micrometer.core.instrument.FunctionCounter.builder("cfgserver.audit.lines.failed", audit, AuditLog::failed)
+                .description("audit lines the registry refused or did not answer; they are in the peer's log")
+                .register(metrics.registry());
+        io.micrometer.core.instrument.FunctionCounter.builder("cfgserver.audit.refusals.suppressed", audit,
+                AuditLog::suppressed).description("refused requests not written as audit lines (repeats within a minute,"
+                        + " or past the minute's limit)").register(metrics.registry());
         env.jersey().register(new AuditFilter(audit, peer.id(), clock));
         env.jersey().register(new TokenAuthFilter(tokens));
         env.jersey().register(new RoleCheck());

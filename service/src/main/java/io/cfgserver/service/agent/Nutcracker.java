@@ -60,7 +60,7 @@ final class Nutcracker {
     private final Path dir;
     private final int statsPort;
     private final int statsIntervalMillis;
-    private ProcessHandle watchdog;
+    private volatile ProcessHandle watchdog; // read by the metrics thread too
     private String runningConfig;
 
     Nutcracker(Path binary, Path dir, int statsPort, int statsIntervalMillis) throws IOException {
@@ -99,7 +99,8 @@ final class Nutcracker {
     }
 
     boolean alive() {
-        return watchdog != null && watchdog.isAlive();
+        ProcessHandle w = watchdog;
+        return w != null && w.isAlive();
     }
 
     String runningConfig() {

@@ -136,8 +136,19 @@ public class ClustersResource {
     @RolesAllowed({Role.OPERATOR_NAME, Role.PROXY_NAME})
     @POST
     @Path("/{name}/events")
-    public Response addEvent(@PathParam("name") String name, EventBody body) {
+    public Response addEvent(@PathParam("name") String name, EventBody body,
+            @jakarta.ws.rs.core.Context jakarta.ws.rs.core.SecurityContext security) {
         Requests.required(body, "{\"type\":\"+name\",\"subject\",\"message\"}");
+        if (security != null && security.getUserPrincipal() instanceof io.cfgserver.service.auth.Caller c
+                && c.role() == Role.PROXY) {
+            // an agent speaks of its own proxies only: a leaked agent token cannot write about anything else
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("proxy-\\[([^\\]]+)]").matcher(
+                    body.subject() == null ? "" : body.subject());
+            if (!m.matches() || !c.speaksFor(name, m.group(1))) {
+                throw ApiError.fail(403, "forbidden", "a proxy token posts events about its own proxies only (subject "
+                        + "proxy-[id] with id among " + c.proxies() + "), got subject '" + body.subject() + "'");
+            }
+        }
         registry.submit(new RecordEvent(name, body.type(), body.subject(), body.message(), clock.millis()));
         return Response.status(201).build();
     }

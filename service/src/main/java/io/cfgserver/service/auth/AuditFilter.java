@@ -22,9 +22,9 @@ import java.util.regex.Pattern;
 
 /**
  * Turns requests into audit lines: every state-changing request (POST, PUT, PATCH, DELETE) whatever
- * its outcome, and every refused one (401, 403) whatever its method. A proxy agent's successful
- * renewals and events are not audited: they are heartbeats, several a second per proxy, and their
- * effect shows as the proxy's standing. The start of the request body is kept
+ * its outcome, and every refused one (401, 403) whatever its method (repeats collapsed by
+ * {@link AuditLog}). A proxy agent's renewals are not audited unless refused: they are heartbeats,
+ * several a second per proxy, and their effect shows as the proxy's standing. The start of the request body is kept
  * ({@value AuditEntry#MAX_BODY} characters), copied as the resource reads it.
  */
 @PreMatching
@@ -64,8 +64,8 @@ public final class AuditFilter implements ContainerRequestFilter, ContainerRespo
             return;
         }
         Caller caller = TokenAuthFilter.caller(request).orElse(null);
-        if (caller != null && caller.role() == Role.PROXY && status < 400) {
-            return;
+        if (caller != null && caller.role() == Role.PROXY && !refused && request.getUriInfo().getPath().endsWith("/lease")) {
+            return; // an agent's renewals are heartbeats, several a second: only a refused one is audited
         }
         String who;
         if (caller != null) {

@@ -26,6 +26,10 @@ public final class RoleCheck implements DynamicFeature {
     @Override
     public void configure(ResourceInfo resource, FeatureContext context) {
         Method m = resource.getResourceMethod();
+        if (m == null || resource.getResourceClass() == null
+                || !resource.getResourceClass().isAnnotationPresent(jakarta.ws.rs.Path.class)) {
+            return; // Jersey's own handlers (OPTIONS, WADL): no resource of ours behind them
+        }
         List<String> allowed = allowedRoles(m, resource.getResourceClass());
         if (allowed == null) {
             return;

@@ -54,7 +54,7 @@ public final class JobCopySampler implements Managed {
     void sampleOnce() {
         List<Sample> out = new ArrayList<>();
         for (Job j : state.get().jobs().values()) {
-            if (j.state() != JobState.RUNNING && j.state() != JobState.PAUSED) {
+            if (j.state() != JobState.RUNNING) {
                 continue;
             }
             try {

@@ -71,8 +71,10 @@ class ExampleConfigsTest {
         assertThat(tokens.lookup("local-viewer-token").map(Caller::role)).contains(Role.VIEWER);
         assertThat(tokens.lookup("local-operator-token").map(Caller::role)).contains(Role.OPERATOR);
         assertThat(tokens.lookup("local-dev-token").map(Caller::role)).contains(Role.ADMIN);
-        assertThat(tokens.lookup("local-proxy-token").map(Caller::role)).contains(Role.PROXY);
-        assertThat(tokens.lookup("local-proxy-token").get().speaksFor("demo", "p2")).isTrue();
+        assertThat(tokens.lookup("local-proxy-p1-token").map(Caller::role)).contains(Role.PROXY);
+        assertThat(tokens.lookup("local-proxy-p1-token").get().speaksFor("demo", "p1")).isTrue();
+        assertThat(tokens.lookup("local-proxy-p1-token").get().speaksFor("demo", "p2")).isFalse();
+        assertThat(tokens.lookup("local-proxy-p2-token").get().speaksFor("demo", "p2")).isTrue();
         assertThat(tokens.anonymousReads()).isFalse();
     }
 

@@ -141,6 +141,18 @@ class RolesAndAuditIT {
         assertThat(proxy.post(url("/v1/clusters/" + CLUSTER + "/groups/g1/switchover"), Map.of()).status()).isEqualTo(403);
         assertThat(proxy.put(url("/v1/clusters/" + CLUSTER + "/policy"), Map.of("autoFailover", false)).status()).isEqualTo(403);
         assertThat(proxy.get(url("/v1/clusters")).status()).isEqualTo(403);
+        assertThat(proxy.get(url("/v1/clusters/" + CLUSTER + "/proxies/p2/nutcracker.yml")).status()).isEqualTo(403);
+        assertThat(proxy.get(url("/v1/clusters/" + CLUSTER + "/proxies/p1/nutcracker.yml")).status()).isEqualTo(200);
+        assertThat(proxy.post(url("/v1/clusters/other/events"), Map.of("type", "+x", "subject", "proxy-[p1]", "message", ""))
+                .status()).isEqualTo(403);
+        Http.Response forged = proxy.post(url("/v1/clusters/" + CLUSTER + "/events"),
+                Map.of("type", "+failover-end", "subject", "group-[g1]", "message", "forged"));
+        assertThat(forged.status()).isEqualTo(403);
+        assertThat(forged.json().path("message").asText()).contains("its own proxies");
+        assertThat(proxy.post(url("/v1/clusters/" + CLUSTER + "/events"), Map.of("type", "+x", "subject", "proxy-[p2]",
+                "message", "")).status()).isEqualTo(403);
+        assertThat(proxy.post(url("/v1/clusters/" + CLUSTER + "/events"), Map.of("type", "+agent-note", "subject",
+                "proxy-[p1]", "message", "mine")).status()).isEqualTo(201);
         assertThat(Http.withToken(PROXY).get(url("/v1/clusters/" + CLUSTER + "/policy")).status()).isEqualTo(403);
         assertThat(version()).isEqualTo(before);
 
@@ -182,6 +194,12 @@ class RolesAndAuditIT {
                 assertThat(find(lines, "agent-p1", "POST", "ok")).isEmpty();
             });
         }
+        // refusals repeated within a minute are one line (a console with a stale token must not flood the log)
+        for (int i = 0; i < 5; i++) {
+            Http.withToken(VIEWER).delete(url("/v1/clusters/" + CLUSTER + "/proxies/p2")).expect(403);
+        }
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(find(Http.withToken(OPERATOR)
+                .get(url("/v1/audit?limit=1000&who=vera")).expect(200).json(), "vera", "DELETE", "refused")).hasSize(1));
         JsonNode refused = Http.withToken(ADMIN).get(url("/v1/audit?outcome=refused&limit=2")).expect(200).json();
         assertThat(refused.size()).isEqualTo(2);
         refused.forEach(l -> assertThat(l.path("outcome").asText()).isEqualTo("refused"));
