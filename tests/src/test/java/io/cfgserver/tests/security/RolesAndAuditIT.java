@@ -141,8 +141,11 @@ class RolesAndAuditIT {
         assertThat(proxy.post(url("/v1/clusters/" + CLUSTER + "/groups/g1/switchover"), Map.of()).status()).isEqualTo(403);
         assertThat(proxy.put(url("/v1/clusters/" + CLUSTER + "/policy"), Map.of("autoFailover", false)).status()).isEqualTo(403);
         assertThat(proxy.get(url("/v1/clusters")).status()).isEqualTo(403);
-        assertThat(proxy.get(url("/v1/clusters/" + CLUSTER + "/proxies/p2/nutcracker.yml")).status()).isEqualTo(403);
-        assertThat(proxy.get(url("/v1/clusters/" + CLUSTER + "/proxies/p1/nutcracker.yml")).status()).isEqualTo(200);
+        Map<String, String> text = Map.of("Accept", "text/plain"); // nutcracker.yml is text
+        assertThat(proxy.send("GET", url("/v1/clusters/" + CLUSTER + "/proxies/p2/nutcracker.yml"), null, text).status())
+                .isEqualTo(403);
+        assertThat(proxy.send("GET", url("/v1/clusters/" + CLUSTER + "/proxies/p1/nutcracker.yml"), null, text).status())
+                .isEqualTo(200);
         assertThat(proxy.post(url("/v1/clusters/other/events"), Map.of("type", "+x", "subject", "proxy-[p1]", "message", ""))
                 .status()).isEqualTo(403);
         Http.Response forged = proxy.post(url("/v1/clusters/" + CLUSTER + "/events"),
