@@ -163,7 +163,7 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         temporalRef[0] = temporal;
         env.lifecycle().manage(temporal);
         JobService jobs = new JobService(peer, temporal, config.temporal.taskQueue, clock);
-        JobCopySampler copies = new JobCopySampler(peer::readLocal, jobs::show, config.temporal.progressSampleMillis);
+        JobCopySampler copies = new JobCopySampler(peer::readLocal, jobs::runningActivities, config.temporal.progressSampleMillis);
         env.lifecycle().manage(copies);
         metrics.observeJobCopies(copies::samples);
         env.lifecycle().manage(new JobReconciler(peer, temporal, peer::isLeader, clock, config.temporal.reconcileIntervalMillis,

@@ -181,7 +181,8 @@ public final class Prober implements AutoCloseable {
         }
     }
 
-    static ProbeResult parse(String info, long at) {
+    /** The {@code field:value} lines of an INFO answer (section headers skipped). */
+    static Map<String, String> infoFields(String info) {
         Map<String, String> f = new java.util.HashMap<>();
         for (String line : info.split("\r?\n")) {
             int colon = line.indexOf(':');
@@ -189,6 +190,11 @@ public final class Prober implements AutoCloseable {
                 f.put(line.substring(0, colon), line.substring(colon + 1).trim());
             }
         }
+        return f;
+    }
+
+    static ProbeResult parse(String info, long at) {
+        Map<String, String> f = infoFields(info);
         String role = f.getOrDefault("role", "unknown");
         if (role.equals("slave")) {
             Address master = null;
@@ -205,13 +211,7 @@ public final class Prober implements AutoCloseable {
     }
 
     static Usage parseUsage(String info, long at) {
-        Map<String, String> f = new java.util.HashMap<>();
-        for (String line : info.split("\r?\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && !line.startsWith("#")) {
-                f.put(line.substring(0, colon), line.substring(colon + 1).trim());
-            }
-        }
+        Map<String, String> f = infoFields(info);
         return new Usage(at, parseLong(f.get("used_memory"), -1), parseLong(f.get("maxmemory"), -1),
                 parseLong(f.get("connected_clients"), -1));
     }

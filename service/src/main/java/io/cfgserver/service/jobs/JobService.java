@@ -195,19 +195,38 @@ public final class JobService {
                 .orElseGet(() -> new JobView(job, null, null, List.of(), "Temporal unreachable: " + temporal.lastError()));
     }
 
+    /**
+     * The job's running activities and their last heartbeats only: one describe call, no workflow
+     * query (which would need a workflow task of a worker); empty when Temporal does not answer.
+     */
+    public List<ActivityView> runningActivities(String id) {
+        Job job = job(id);
+        return temporal.client().map(c -> {
+            try {
+                return describeExecution(c, job).getPendingActivitiesList().stream().map(ActivityView::of).toList();
+            } catch (RuntimeException e) {
+                return List.<ActivityView>of();
+            }
+        }).orElse(List.of());
+    }
+
+    private static DescribeWorkflowExecutionResponse describeExecution(WorkflowClient client, Job job) {
+        return client.getWorkflowServiceStubs().blockingStub()
+                .withDeadlineAfter(3, TimeUnit.SECONDS)
+                .describeWorkflowExecution(io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest
+                        .newBuilder().setNamespace(client.getOptions().getNamespace())
+                        .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder()
+                                .setWorkflowId(job.workflowId()))
+                        .build());
+    }
+
     private JobView describe(WorkflowClient client, Job job) {
         String status = null;
         Object progress = null;
         List<ActivityView> activities = List.of();
         String error = null;
         try {
-            DescribeWorkflowExecutionResponse d = client.getWorkflowServiceStubs().blockingStub()
-                    .withDeadlineAfter(3, TimeUnit.SECONDS)
-                    .describeWorkflowExecution(io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest
-                            .newBuilder().setNamespace(client.getOptions().getNamespace())
-                            .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder()
-                                    .setWorkflowId(job.workflowId()))
-                            .build());
+            DescribeWorkflowExecutionResponse d = describeExecution(client, job);
             status = d.getWorkflowExecutionInfo().getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
             activities = d.getPendingActivitiesList().stream().map(ActivityView::of).toList();
             WorkflowStub stub = client.newUntypedWorkflowStub(job.workflowId());

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * How far the running jobs' copies are, for {@code /prometheus}: every period, the last heartbeat of
  * each running job's copying activity (keys copied, estimate, bytes, rate), as {@code GET /v1/jobs/{id}}
- * shows it. Sampled in the background, not at scrape time: a scrape never waits for Temporal.
+ * shows it, read with one describe call per job (no workflow query). Sampled in the background, not at scrape time: a scrape never waits for Temporal.
  */
 public final class JobCopySampler implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(JobCopySampler.class);
@@ -30,7 +30,7 @@ public final class JobCopySampler implements Managed {
     }
 
     private final Supplier<RegistryState> state;
-    private final Function<String, JobService.JobView> show;
+    private final Function<String, List<JobService.ActivityView>> activities;
     private final long periodMillis;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "job-copy-sampler");
@@ -39,9 +39,10 @@ public final class JobCopySampler implements Managed {
     });
     private volatile List<Sample> samples = List.of();
 
-    public JobCopySampler(Supplier<RegistryState> state, Function<String, JobService.JobView> show, long periodMillis) {
+    public JobCopySampler(Supplier<RegistryState> state, Function<String, List<JobService.ActivityView>> activities,
+            long periodMillis) {
         this.state = state;
-        this.show = show;
+        this.activities = activities;
         this.periodMillis = periodMillis;
     }
 
@@ -58,7 +59,7 @@ public final class JobCopySampler implements Managed {
                 continue;
             }
             try {
-                for (JobService.ActivityView a : show.apply(j.id()).activities()) {
+                for (JobService.ActivityView a : activities.apply(j.id())) {
                     JsonNode h = a.heartbeat();
                     if (h != null && h.has("keysCopied")) {
                         out.add(new Sample(j.cluster(), j.id(), j.type(), h.path("keysCopied").asLong(),

@@ -26,11 +26,10 @@ class JobCopySamplerTest {
             if (id.equals("b")) {
                 throw new AssertionError("a finished job is not asked");
             }
-            List<JobService.ActivityView> acts = id.equals("a")
+            return id.equals("a")
                     ? List.of(new JobService.ActivityView("Begin", 1, "STARTED", null, null),
                             new JobService.ActivityView("CopyAndHold", 1, "STARTED", heartbeat, null))
-                    : List.of();
-            return new JobService.JobView(s.job(id).orElseThrow(), "RUNNING", null, acts, null);
+                    : List.<JobService.ActivityView>of();
         }, 1000);
         assertThat(sampler.samples()).isEmpty();
         sampler.sampleOnce();
