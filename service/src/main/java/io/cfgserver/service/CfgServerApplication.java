@@ -214,6 +214,7 @@ public class CfgServerApplication extends Application<CfgServerConfiguration> {
         List<Object> resources = new java.util.ArrayList<>(List.of(
                 new ClustersResource(peer, clock),
                 new GroupsResource(peer, clock),
+                new io.cfgserver.service.api.MaintenanceResource(peer, clock),
                 new ProxiesResource(peer, clock),
                 new PolicyResource(peer, clock),
                 new io.cfgserver.service.api.ConfigResource(peer, clock, config.controller.driftPeriod.toJavaDuration()),

@@ -41,13 +41,16 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = SetConfigDrift.class, name = "SetConfigDrift"),
     @JsonSubTypes.Type(value = PatchPolicy.class, name = "PatchPolicy"),
     @JsonSubTypes.Type(value = RecordAudit.class, name = "RecordAudit"),
+    @JsonSubTypes.Type(value = SetMaintenance.class, name = "SetMaintenance"),
+    @JsonSubTypes.Type(value = EndMaintenance.class, name = "EndMaintenance"),
 })
 public sealed interface Command
         permits CreateCluster, DeleteCluster, AddGroup, RemoveGroup, AddReplica, RemoveReplica,
                 AddProxy, RemoveProxy, SetPolicy, AssignSlots, BeginJob, UpdateJob, RecordEvent, RenewLease,
                 SetProxyListen, BeginFailover, PromoteReplica, EndFailover, RequestSwitchover, SetReplicaBanned,
                 ClearStale, BeginMigration, CommitMigration, EndMigration, PatchConfig, RollbackConfig,
-                SetProxySettings, MarkConfigRolledOut, SetConfigDrift, PatchPolicy, RecordAudit {
+                SetProxySettings, MarkConfigRolledOut, SetConfigDrift, PatchPolicy, RecordAudit,
+                SetMaintenance, EndMaintenance {
 
     /** When the command was issued, by the issuer's clock. */
     long atMillis();

@@ -15,6 +15,8 @@ import io.cfgserver.registry.command.CommitMigration;
 import io.cfgserver.registry.command.CreateCluster;
 import io.cfgserver.registry.command.DeleteCluster;
 import io.cfgserver.registry.command.EndFailover;
+import io.cfgserver.registry.command.EndMaintenance;
+import io.cfgserver.registry.command.SetMaintenance;
 import io.cfgserver.registry.command.EndMigration;
 import io.cfgserver.registry.command.GroupSpec;
 import io.cfgserver.registry.command.PromoteReplica;
@@ -113,6 +115,10 @@ public final class Transitions {
                 return ProxyTransitions.applyRenewLease(state, c);
             } else if (command instanceof SetProxyListen c) {
                 return ProxyTransitions.applySetProxyListen(state, c);
+            } else if (command instanceof SetMaintenance c) {
+                return MaintenanceTransitions.applySetMaintenance(state, c);
+            } else if (command instanceof EndMaintenance c) {
+                return MaintenanceTransitions.applyEndMaintenance(state, c);
             } else if (command instanceof BeginFailover c) {
                 return FailoverTransitions.applyBeginFailover(state, c);
             } else if (command instanceof PromoteReplica c) {

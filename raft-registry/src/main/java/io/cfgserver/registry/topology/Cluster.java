@@ -23,7 +23,8 @@ public record Cluster(
         Policy policy,
         long createdMillis,
         List<Migration> migrations,
-        ClusterConfig config) {
+        ClusterConfig config,
+        List<Maintenance> maintenance) {
 
     @JsonCreator
     public Cluster {
@@ -32,11 +33,17 @@ public record Cluster(
         migrations = migrations == null ? List.of() : List.copyOf(migrations);
         // clusters stored before configuration management have none
         config = config == null ? ClusterConfig.empty() : config;
+        maintenance = maintenance == null ? List.of() : List.copyOf(maintenance);
+    }
+
+    public Cluster(String name, long version, List<Group> groups, SlotMap slots, List<Proxy> proxies, Policy policy,
+            long createdMillis, List<Migration> migrations, ClusterConfig config) {
+        this(name, version, groups, slots, proxies, policy, createdMillis, migrations, config, List.of());
     }
 
     public Cluster(String name, long version, List<Group> groups, SlotMap slots, List<Proxy> proxies, Policy policy,
             long createdMillis) {
-        this(name, version, groups, slots, proxies, policy, createdMillis, List.of(), ClusterConfig.empty());
+        this(name, version, groups, slots, proxies, policy, createdMillis, List.of(), ClusterConfig.empty(), List.of());
     }
 
     public Optional<Migration> migration(String job) {
@@ -44,7 +51,7 @@ public record Cluster(
     }
 
     public Cluster withMigrations(List<Migration> next) {
-        return new Cluster(name, version, groups, slots, proxies, policy, createdMillis, next, config);
+        return new Cluster(name, version, groups, slots, proxies, policy, createdMillis, next, config, maintenance);
     }
 
     public Optional<Group> group(String id) {
@@ -60,7 +67,7 @@ public record Cluster(
     }
 
     public Cluster withGroups(List<Group> newGroups) {
-        return new Cluster(name, version, newGroups, slots, proxies, policy, createdMillis, migrations, config);
+        return new Cluster(name, version, newGroups, slots, proxies, policy, createdMillis, migrations, config, maintenance);
     }
 
     public Cluster mapGroup(String id, UnaryOperator<Group> f) {
@@ -74,11 +81,11 @@ public record Cluster(
     }
 
     public Cluster withSlots(SlotMap newSlots) {
-        return new Cluster(name, version, groups, newSlots, proxies, policy, createdMillis, migrations, config);
+        return new Cluster(name, version, groups, newSlots, proxies, policy, createdMillis, migrations, config, maintenance);
     }
 
     public Cluster withProxies(List<Proxy> newProxies) {
-        return new Cluster(name, version, groups, slots, newProxies, policy, createdMillis, migrations, config);
+        return new Cluster(name, version, groups, slots, newProxies, policy, createdMillis, migrations, config, maintenance);
     }
 
     public Cluster mapProxy(String id, UnaryOperator<Proxy> f) {
@@ -86,11 +93,11 @@ public record Cluster(
     }
 
     public Cluster withPolicy(Policy newPolicy) {
-        return new Cluster(name, version, groups, slots, proxies, newPolicy, createdMillis, migrations, config);
+        return new Cluster(name, version, groups, slots, proxies, newPolicy, createdMillis, migrations, config, maintenance);
     }
 
     public Cluster withConfig(ClusterConfig next) {
-        return new Cluster(name, version, groups, slots, proxies, policy, createdMillis, migrations, next);
+        return new Cluster(name, version, groups, slots, proxies, policy, createdMillis, migrations, next, maintenance);
     }
 
     /** The group an instance belongs to, if any. */
@@ -99,7 +106,29 @@ public record Cluster(
     }
 
     public Cluster bumpVersion() {
-        return new Cluster(name, version + 1, groups, slots, proxies, policy, createdMillis, migrations, config);
+        return new Cluster(name, version + 1, groups, slots, proxies, policy, createdMillis, migrations, config, maintenance);
+    }
+
+    public Cluster withMaintenance(List<Maintenance> next) {
+        return new Cluster(name, version, groups, slots, proxies, policy, createdMillis, migrations, config, next);
+    }
+
+    /** The window on {@code target} (a group id or host:port) active at {@code nowMillis}, if any. */
+    public Optional<Maintenance> maintenanceOf(String target, long nowMillis) {
+        return maintenance.stream().filter(m -> m.target().equals(target) && m.activeAt(nowMillis)).findFirst();
+    }
+
+    /**
+     * Why automatic failover of {@code group} is suspended at {@code nowMillis}: a window on the group or on
+     * its master; empty when none is.
+     */
+    public Optional<Maintenance> failoverSuspended(Group group, long nowMillis) {
+        return maintenanceOf(group.id(), nowMillis).or(() -> maintenanceOf(group.master().address().toString(), nowMillis));
+    }
+
+    /** Whether {@code instance} of {@code group} is in a window (its own or its group's) at {@code nowMillis}. */
+    public boolean inMaintenance(Group group, Address instance, long nowMillis) {
+        return maintenanceOf(group.id(), nowMillis).isPresent() || maintenanceOf(instance.toString(), nowMillis).isPresent();
     }
 
     public String logId() {

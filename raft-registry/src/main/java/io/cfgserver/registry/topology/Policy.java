@@ -29,6 +29,10 @@ import java.util.TreeSet;
  *                               {@code strict} (stop the proxy), {@code off} (keep serving)
  * @param repairDrift            set a managed Redis parameter back when an instance's value drifted from the
  *                               rolled-out config (docs/config.md); off: only report it
+ * @param refusedDownAfterMillis crash-aware detection (docs/failover.md): a master that every registry peer sees
+ *                               refusing connections (not timing out) for this long is down without waiting for
+ *                               {@code downAfterMillis}; 0: off (and no effect when not shorter than
+ *                               {@code downAfterMillis})
  */
 public record Policy(
         boolean autoFailover,
@@ -41,28 +45,56 @@ public record Policy(
         int minReplicasToWrite,
         int minReplicasMaxLagSeconds,
         ProxyFencing proxyFencing,
-        boolean repairDrift) {
+        boolean repairDrift,
+        long refusedDownAfterMillis) {
 
-    @com.fasterxml.jackson.annotation.JsonCreator
+    /** The default of {@link #refusedDownAfterMillis}: a few probe periods of refusals from every peer. */
+    public static final long DEFAULT_REFUSED_DOWN_AFTER_MILLIS = 300;
+
     public Policy {
         // policies stored before the field existed read as the default
         proxyFencing = proxyFencing == null ? ProxyFencing.PER_GROUP : proxyFencing;
     }
 
+    /**
+     * From JSON: a field missing from a policy stored before it existed reads as its default (not as
+     * Java's zero, which would turn a rule off).
+     */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    static Policy fromJson(@com.fasterxml.jackson.annotation.JsonProperty("autoFailover") boolean autoFailover,
+            @com.fasterxml.jackson.annotation.JsonProperty("autoBan") boolean autoBan,
+            @com.fasterxml.jackson.annotation.JsonProperty("downAfterMillis") long downAfterMillis,
+            @com.fasterxml.jackson.annotation.JsonProperty("maxFailoversPerWindow") int maxFailoversPerWindow,
+            @com.fasterxml.jackson.annotation.JsonProperty("failoverWindowMillis") long failoverWindowMillis,
+            @com.fasterxml.jackson.annotation.JsonProperty("fleetBreakerShare") double fleetBreakerShare,
+            @com.fasterxml.jackson.annotation.JsonProperty("replicaMaxLagBytes") long replicaMaxLagBytes,
+            @com.fasterxml.jackson.annotation.JsonProperty("minReplicasToWrite") int minReplicasToWrite,
+            @com.fasterxml.jackson.annotation.JsonProperty("minReplicasMaxLagSeconds") int minReplicasMaxLagSeconds,
+            @com.fasterxml.jackson.annotation.JsonProperty("proxyFencing") ProxyFencing proxyFencing,
+            @com.fasterxml.jackson.annotation.JsonProperty("repairDrift") boolean repairDrift,
+            @com.fasterxml.jackson.annotation.JsonProperty("refusedDownAfterMillis") Long refusedDownAfterMillis) {
+        return new Policy(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis,
+                fleetBreakerShare, replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, proxyFencing,
+                repairDrift, refusedDownAfterMillis == null ? DEFAULT_REFUSED_DOWN_AFTER_MILLIS : refusedDownAfterMillis);
+    }
+
     public static Policy defaults() {
-        return new Policy(true, true, 1000, 3, 600_000, 0.5, 64L * 1024 * 1024, 0, 10, ProxyFencing.PER_GROUP, false);
+        return new Policy(true, true, 1000, 3, 600_000, 0.5, 64L * 1024 * 1024, 0, 10, ProxyFencing.PER_GROUP, false,
+                DEFAULT_REFUSED_DOWN_AFTER_MILLIS);
     }
 
     public Policy(boolean autoFailover, boolean autoBan, long downAfterMillis, int maxFailoversPerWindow,
             long failoverWindowMillis, double fleetBreakerShare, long replicaMaxLagBytes, int minReplicasToWrite,
             int minReplicasMaxLagSeconds, ProxyFencing proxyFencing) {
         this(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis, fleetBreakerShare,
-                replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, proxyFencing, false);
+                replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, proxyFencing, false,
+                DEFAULT_REFUSED_DOWN_AFTER_MILLIS);
     }
 
     public Policy withProxyFencing(ProxyFencing value) {
         return new Policy(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis,
-                fleetBreakerShare, replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, value, repairDrift);
+                fleetBreakerShare, replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, value, repairDrift,
+                refusedDownAfterMillis);
     }
 
     /**
@@ -143,6 +175,9 @@ public record Policy(
         }
         if (minReplicasToWrite < 0) {
             p.add("minReplicasToWrite must be >= 0, got " + minReplicasToWrite);
+        }
+        if (refusedDownAfterMillis != 0 && (refusedDownAfterMillis < 100 || refusedDownAfterMillis > 600_000)) {
+            p.add("refusedDownAfterMillis must be 0 (off) or between 100 and 600000, got " + refusedDownAfterMillis);
         }
         if (minReplicasMaxLagSeconds < 1) {
             p.add("minReplicasMaxLagSeconds must be >= 1, got " + minReplicasMaxLagSeconds);

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         description = "Operate cfgserver: clusters, failover, jobs, config, the registry.",
         subcommands = {ClusterCommands.Cluster.class, ClusterCommands.GroupCmd.class, ClusterCommands.ReplicaCmd.class,
             ClusterCommands.ProxyCmd.class, ClusterCommands.SlotsCmd.class, ClusterCommands.PolicyCmd.class,
+            ClusterCommands.MaintenanceCmd.class,
             AdminCommands.ConfigCmd.class, JobCommands.JobCmd.class, JobCommands.Plan.class, JobCommands.Events.class,
             AdminCommands.RegistryCmd.class, AdminCommands.Audit.class})
 public final class CfgCli {

@@ -331,4 +331,81 @@ final class ClusterCommands {
                 : e.getValue().toString()));
         t.print(out);
     }
+
+    @Command(name = "maintenance", description = "maintenance windows: no automatic failover or ban while Redis is"
+            + " restarted on purpose", subcommands = {MaintenanceList.class, MaintenanceOn.class, MaintenanceOff.class})
+    static final class MaintenanceCmd {
+    }
+
+    @Command(name = "list", description = "the active windows of a cluster")
+    static final class MaintenanceList extends Leaf {
+        @Parameters(index = "0", paramLabel = "CLUSTER")
+        String cluster;
+
+        @Override
+        Integer run() {
+            return show(api().get("v1/clusters/" + path(cluster) + "/maintenance"), a -> {
+                Table t = new Table("TARGET", "LEFT", "BY", "REASON");
+                a.forEach(w -> t.row(w.path("target").asText(), w.path("secondsLeft").asLong() + " s",
+                        w.path("by").asText("-"), w.path("reason").asText("")));
+                t.print(out());
+            });
+        }
+    }
+
+    @Command(name = "on", description = "start (or extend) a window on a group or an instance, e.g. on demo g1 --for 10m")
+    static final class MaintenanceOn extends Leaf {
+        @Parameters(index = "0", paramLabel = "CLUSTER")
+        String cluster;
+
+        @Parameters(index = "1", paramLabel = "GROUP|HOST:PORT")
+        String target;
+
+        @Option(names = "--for", required = true, paramLabel = "DURATION", description = "how long: 90s, 10m, 2h (at most 7d)")
+        String duration;
+
+        @Option(names = "--reason", description = "what it is for (shown in events)")
+        String reason;
+
+        @Override
+        Integer run() {
+            ObjectNode body = Api.JSON.createObjectNode().put("seconds", seconds(duration));
+            if (reason != null) {
+                body.put("reason", reason);
+            }
+            return show(api().put("v1/clusters/" + path(cluster) + "/maintenance/" + path(target), body),
+                    w -> out().printf("%s in maintenance for %d s: no automatic failover or ban%n", w.path("target").asText(),
+                            w.path("secondsLeft").asLong()));
+        }
+    }
+
+    @Command(name = "off", description = "end a window now")
+    static final class MaintenanceOff extends Leaf {
+        @Parameters(index = "0", paramLabel = "CLUSTER")
+        String cluster;
+
+        @Parameters(index = "1", paramLabel = "GROUP|HOST:PORT")
+        String target;
+
+        @Override
+        Integer run() {
+            return show(api().delete("v1/clusters/" + path(cluster) + "/maintenance/" + path(target)),
+                    x -> out().println(target + ": maintenance ended"));
+        }
+    }
+
+    /** {@code 90}, {@code 90s}, {@code 10m}, {@code 2h}, {@code 1d} as seconds. */
+    static long seconds(String d) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,7})([smhd]?)").matcher(d == null ? "" : d.trim());
+        if (!m.matches()) {
+            throw new Leaf.Usage("--for takes a duration like 90s, 10m, 2h or 1d, got '" + d + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "m" -> n * 60;
+            case "h" -> n * 3600;
+            case "d" -> n * 86400;
+            default -> n;
+        };
+    }
 }
