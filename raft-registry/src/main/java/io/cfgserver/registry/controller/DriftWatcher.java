@@ -35,11 +35,11 @@ final class DriftWatcher implements Runnable {
     private static final long MIN_SPACING_MILLIS = 20;
 
     private final RegistryClient registry;
-    private final RedisCommands redis;
+    private final RedisOps redis;
     private final Duration period;
     private final Clock clock;
 
-    DriftWatcher(RegistryClient registry, RedisCommands redis, Duration period, Clock clock) {
+    DriftWatcher(RegistryClient registry, RedisOps redis, Duration period, Clock clock) {
         this.registry = registry;
         this.redis = redis;
         this.period = period;

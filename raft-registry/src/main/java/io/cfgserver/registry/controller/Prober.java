@@ -26,7 +26,7 @@ import redis.clients.jedis.Jedis;
  * views confirm a master's failure. One probe per instance is in flight at a time, so results
  * arrive in order.
  */
-public final class Prober implements AutoCloseable {
+public final class Prober implements Probes, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Prober.class);
 
     /** What is known of one instance: since when it is tracked, its last valid reply and last result. */
@@ -237,26 +237,27 @@ public final class Prober implements AutoCloseable {
     }
 
     /** The view of an instance, or empty if it is not (yet) probed. */
+    @Override
     public java.util.Optional<View> view(Address address) {
         Tracked t = tracked.get(address);
         return t == null ? java.util.Optional.empty() : java.util.Optional.of(new View(t.since, t.lastOk, t.last, t.usage));
     }
 
     /** Subjectively down: no valid reply for longer than {@code downAfterMillis} (unknown instances are not down). */
+    @Override
     public boolean sdown(Address address, long downAfterMillis) {
         return view(address).map(v -> v.silentNanos(nanos.getAsLong()) > downAfterMillis * 1_000_000L).orElse(false);
     }
 
-    /** The answer to another peer asking "is host:port down after N ms?": {@code down silentMillis}. */
+    /** Placeholder until the prober classifies failures (merge of the fleet branch replaces it). */
+    @Override
+    public boolean refusedDown(Address address, long refusedAfterMillis) {
+        return false;
+    }
+
+    /** The answer to another peer's {@link PeerQuestion}. */
     public String answer(String question) {
-        String[] parts = question.split(" ");
-        if (parts.length != 3 || !parts[0].equals("sdown")) {
-            return "unknown-question";
-        }
-        Address a = Address.parse(parts[1]);
-        long downAfter = Long.parseLong(parts[2]);
-        long silent = view(a).map(v -> v.silentNanos(nanos.getAsLong()) / 1_000_000).orElse(-1L);
-        return (silent > downAfter ? "down " : "up ") + silent;
+        return PeerQuestion.answer(this, nanos, question);
     }
 
     @Override

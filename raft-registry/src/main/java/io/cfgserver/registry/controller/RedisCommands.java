@@ -8,7 +8,7 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 
 /** The few Redis commands stop-loss sends, each on a fresh short-lived connection with timeouts. */
-final class RedisCommands {
+final class RedisCommands implements RedisOps {
     private final int timeoutMillis;
     private final FaultHooks hooks;
 
@@ -31,33 +31,38 @@ final class RedisCommands {
     }
 
     /** Writes the fencing stamp on a master (its replicas copy it by replication). */
-    void writeStamp(Address master, FencingStamp stamp) {
+    @Override
+    public void writeStamp(Address master, FencingStamp stamp) {
         try (Jedis j = connect(master, timeoutMillis, FencingStamp.DB)) {
             j.set(FencingStamp.KEY, stamp.encode());
         }
     }
 
     /** The fencing stamp an instance holds (a replica: its copy of its master's), empty when none. */
-    Optional<FencingStamp> readStamp(Address a) {
+    @Override
+    public Optional<FencingStamp> readStamp(Address a) {
         try (Jedis j = connect(a, timeoutMillis, FencingStamp.DB)) {
             return FencingStamp.decode(j.get(FencingStamp.KEY));
         }
     }
 
-    void promote(Address a) {
+    @Override
+    public void promote(Address a) {
         try (Jedis j = connect(a, timeoutMillis)) {
             j.replicaofNoOne();
         }
     }
 
-    void replicaOf(Address a, Address master) {
+    @Override
+    public void replicaOf(Address a, Address master) {
         try (Jedis j = connect(a, timeoutMillis)) {
             j.replicaof(master.host(), master.port());
         }
     }
 
     /** Redis 7 {@code FAILOVER TO host port TIMEOUT ms} on the master: pauses writes until the target caught up. */
-    void failoverTo(Address master, Address target, long timeoutMillisForRedis) {
+    @Override
+    public void failoverTo(Address master, Address target, long timeoutMillisForRedis) {
         try (Jedis j = connect(master, (int) timeoutMillisForRedis + timeoutMillis)) {
             Object r = j.sendCommand(redis.clients.jedis.Protocol.Command.FAILOVER, "TO", target.host(),
                     Integer.toString(target.port()), "TIMEOUT", Long.toString(timeoutMillisForRedis));
@@ -68,27 +73,31 @@ final class RedisCommands {
         }
     }
 
-    String info(Address a) {
+    @Override
+    public String info(Address a) {
         try (Jedis j = connect(a, timeoutMillis)) {
             return j.info("replication");
         }
     }
 
     /** {@code CONFIG GET} of each parameter (one call for all of them); absent when Redis does not know one. */
-    java.util.Map<String, String> configGet(Address a, java.util.Collection<String> params) {
+    @Override
+    public java.util.Map<String, String> configGet(Address a, java.util.Collection<String> params) {
         try (Jedis j = connect(a, timeoutMillis)) {
             return io.cfgserver.registry.config.RedisConfig.read(j, params);
         }
     }
 
     /** Sets and persists managed parameters (see {@link io.cfgserver.registry.config.RedisConfig#apply}). */
-    io.cfgserver.registry.config.RedisConfig.Persisted applyConfig(Address a, java.util.Map<String, String> values) {
+    @Override
+    public io.cfgserver.registry.config.RedisConfig.Persisted applyConfig(Address a, java.util.Map<String, String> values) {
         try (Jedis j = connect(a, timeoutMillis)) {
             return io.cfgserver.registry.config.RedisConfig.apply(j, values);
         }
     }
 
-    void configSet(Address a, String... pairs) {
+    @Override
+    public void configSet(Address a, String... pairs) {
         try (Jedis j = connect(a, timeoutMillis)) {
             j.configSet(pairs);
         }
