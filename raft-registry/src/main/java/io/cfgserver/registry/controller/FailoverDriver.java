@@ -138,7 +138,7 @@ final class FailoverDriver {
         } else if (resting.isPresent()) {
             why = FailoverOutcome.MAINTENANCE;
             Maintenance m = resting.get();
-            message = m.logId() + " is in maintenance for " + Math.max(0, m.untilMillis() - now) / 1000 + " s more"
+            message = m.logId(c.name()) + " is in maintenance for " + Math.max(0, m.untilMillis() - now) / 1000 + " s more"
                     + (m.reason().isEmpty() ? "" : " (" + m.reason() + ")");
         } else if (!c.slots().owningGroups().contains(g.id())) {
             // it serves no client, and the new group of a split is a replica of its source on purpose (its master

@@ -55,7 +55,7 @@ final class FailoverTransitions {
         Failover f = new Failover(group.epoch() + 1, group.master().address(), c.target(),
                 FailoverState.SWITCHOVER_REQUESTED, true, "switchover requested", c.atMillis(), c.atMillis());
         return ok(s.withCluster(cluster.mapGroup(group.id(), g -> g.withFailover(f)))
-                .withEvent(cluster.name(), c.atMillis(), "+switchover-requested", group.logId(),
+                .withEvent(cluster.name(), c.atMillis(), "+switchover-requested", group.logId(cluster.name()),
                         c.target() == null ? "to the best replica" : "to " + c.target()), cluster.version());
     }
 
@@ -80,7 +80,7 @@ final class FailoverTransitions {
         Failover f = new Failover(c.epoch(), group.master().address(), candidate, FailoverState.PROMOTING, planned,
                 nullToEmpty(c.reason()), current != null ? current.startedMillis() : c.atMillis(), c.atMillis());
         return ok(s.withCluster(cluster.mapGroup(group.id(), g -> g.withFailover(f)))
-                .withEvent(cluster.name(), c.atMillis(), planned ? "+switchover-start" : "+failover-start", group.logId(),
+                .withEvent(cluster.name(), c.atMillis(), planned ? "+switchover-start" : "+failover-start", group.logId(cluster.name()),
                         "epoch " + c.epoch() + " " + group.master().address() + " -> " + candidate
                                 + (f.reason().isEmpty() ? "" : " (" + f.reason() + ")")), cluster.version());
     }
@@ -101,8 +101,9 @@ final class FailoverTransitions {
         Cluster next = cluster.mapGroup(group.id(), g -> g.promote(f.candidate(), f.epoch())
                 .withFailover(f.to(FailoverState.REPOINTING, c.atMillis()))).bumpVersion();
         return ok(s.withCluster(next)
-                .withEvent(cluster.name(), c.atMillis(), "+promoted", f.candidate().logId(), "master of " + group.logId())
-                .withEvent(cluster.name(), c.atMillis(), "+switch-master", group.logId(),
+                .withEvent(cluster.name(), c.atMillis(), "+promoted", f.candidate().logId(),
+                        "master of " + group.logId(cluster.name()))
+                .withEvent(cluster.name(), c.atMillis(), "+switch-master", group.logId(cluster.name()),
                 f.oldMaster() + " -> " + f.candidate() + " epoch " + f.epoch() + " version " + next.version()),
                 next.version());
     }
@@ -129,7 +130,7 @@ final class FailoverTransitions {
         String kind = f.planned() ? "switchover" : "failover";
         String type = c.aborted() ? "-" + kind + "-abort-" + outcome.replaceAll("[^a-z0-9-]", "-") : "+" + kind + "-end";
         return ok(s.withCluster(cluster.mapGroup(group.id(), g -> g.endFailover(record)))
-                .withEvent(cluster.name(), c.atMillis(), type, group.logId(), "epoch " + f.epoch() + " " + outcome),
+                .withEvent(cluster.name(), c.atMillis(), type, group.logId(cluster.name()), "epoch " + f.epoch() + " " + outcome),
                 cluster.version());
     }
 

@@ -57,7 +57,7 @@ final class MaintenanceTransitions {
         Maintenance m = new Maintenance(t, c.atMillis(), c.untilMillis(), reason, nullToEmpty(c.by()));
         next.add(m);
         return ok(s.withCluster(cluster.withMaintenance(next)).withEvent(cluster.name(), c.atMillis(), "+maintenance",
-                m.logId(), "automatic failover and bans suspended for " + (c.untilMillis() - c.atMillis()) / 1000 + " s"
+                m.logId(cluster.name()), "automatic failover and bans suspended for " + (c.untilMillis() - c.atMillis()) / 1000 + " s"
                         + (reason.isEmpty() ? "" : ": " + reason) + (m.by().isEmpty() ? "" : " (by " + m.by() + ")")),
                 cluster.version());
     }
@@ -79,6 +79,6 @@ final class MaintenanceTransitions {
         }
         List<Maintenance> next = cluster.maintenance().stream().filter(m -> !m.target().equals(t)).toList();
         return ok(s.withCluster(cluster.withMaintenance(next)).withEvent(cluster.name(), c.atMillis(), "-maintenance",
-                was.logId(), nullToEmpty(c.why()).isEmpty() ? "ended" : c.why()), cluster.version());
+                was.logId(cluster.name()), nullToEmpty(c.why()).isEmpty() ? "ended" : c.why()), cluster.version());
     }
 }

@@ -79,4 +79,9 @@ public record Group(String id, long epoch, Instance master, List<Instance> repli
     public String logId() {
         return "group-[" + id + "]";
     }
+
+    /** The id in events and stop-loss logs, unique across clusters: {@code group-[demo/g1]}. */
+    public String logId(String cluster) {
+        return "group-[" + cluster + "/" + id + "]";
+    }
 }

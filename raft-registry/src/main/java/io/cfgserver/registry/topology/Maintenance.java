@@ -24,7 +24,8 @@ public record Maintenance(String target, long sinceMillis, long untilMillis, Str
         return target.contains(":");
     }
 
-    public String logId() {
-        return isInstance() ? "instance-[" + target + "]" : "group-[" + target + "]";
+    /** {@code instance-[host:port]} or {@code group-[cluster/id]}. */
+    public String logId(String cluster) {
+        return isInstance() ? "instance-[" + target + "]" : "group-[" + cluster + "/" + target + "]";
     }
 }

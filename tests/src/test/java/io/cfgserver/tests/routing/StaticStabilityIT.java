@@ -285,7 +285,7 @@ class StaticStabilityIT {
             Files.createFile(unreachableHook());
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster().path("groups").get(0).at("/master/address")
                     .asText().equals(r1.address()));
-            long committedAt = eventTime("+switch-master", "group-[g1]");
+            long committedAt = eventTime("+switch-master", "group-[" + CLUSTER + "/g1]");
             await().atMost(Duration.ofSeconds(15)).until(() -> status(agent2).path("fencedGroups").has("g1"));
             long fencedSeenAt = System.currentTimeMillis();
             assertThat(status(agent2).path("fencedGroups").has("g2")).as("g2 is not fenced").isFalse();
