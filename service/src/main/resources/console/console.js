@@ -76,6 +76,13 @@ function colors(cluster) {
   return m;
 }
 
+/** Whether a maintenance window covers the group (or the instance, when given) now. */
+function resting(cluster, group, address) {
+  const now = Date.now();
+  return (cluster.maintenance || []).some((m) => m.untilMillis > now
+    && (m.target === group.id || (address != null && m.target === address)));
+}
+
 function groupState(group, views) {
   if (group.failover) return "failover";
   const master = views[group.master.address];
@@ -112,7 +119,8 @@ function instanceRow(cluster, group, inst, role, view) {
   return `<tr data-instance="${esc(inst.address)}" data-up="${esc(up)}" data-role="${role}">`
     + `<td><span class="dot" data-up="${esc(up)}"></span></td>`
     + `<td><span class="role">${role}</span></td>`
-    + `<td>${esc(inst.address)}${inst.banned ? ' <span class="banned">banned</span>' : ""}</td>`
+    + `<td>${esc(inst.address)}${inst.stale ? ' <span class="banned" title="a former master: it rejoins as a replica, then is re-admitted">rejoining</span>'
+      : inst.banned ? ' <span class="banned">banned</span>' : ""}${resting(cluster, group, inst.address) ? ' <span class="maint">maintenance</span>' : ""}</td>`
     + `<td class="muted">${esc([lag, link].filter(Boolean).join(", "))}</td>`
     + `<td class="muted usage">${esc([mem, clients].filter(Boolean).join(" · "))}</td>`
     + `<td class="muted probe" title="${esc(probe)}">${esc(probe)}</td><td>${button}</td></tr>`;
@@ -126,7 +134,8 @@ function renderGroups(cluster, views, palette, ownedBy) {
       .concat(g.replicas.map((r) => instanceRow(cluster, g, r, "replica", views[r.address]))).join("");
     return `<div class="group" data-group="${esc(g.id)}" data-state="${s}" data-master="${esc(g.master.address)}">`
       + `<h3><span class="swatch" style="background:${palette[g.id]}"></span>${esc(g.id)}`
-      + `<span class="state">${esc(label)}</span><span class="muted">${ownedBy[g.id] || 0} slots · epoch ${esc(g.epoch)}</span></h3>`
+      + `<span class="state">${esc(label)}</span>${resting(cluster, g, null) ? '<span class="maint">maintenance</span>' : ""}`
+      + `<span class="muted">${ownedBy[g.id] || 0} slots · epoch ${esc(g.epoch)}</span></h3>`
       + `<table>${rows}</table></div>`;
   }).join("");
   $("groups").innerHTML = html;
