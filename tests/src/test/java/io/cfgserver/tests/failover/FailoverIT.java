@@ -416,4 +416,45 @@ class FailoverIT {
                     assertThat(info(f.groups().get(0).get(1))).contains("role:slave");
                 });
     }
+
+    /**
+     * Crash-aware detection: with downAfterMillis at 20 s, only the refusal rule (every peer sees the killed
+     * master's port refusing connections for refusedDownAfterMillis) can fail the group over within 10 s.
+     */
+    @Test
+    void aKilledMasterWhoseHostRefusesConnectionsFailsOverBeforeDownAfter() throws Exception {
+        Fleet f = fleet("crash", 1, 1);
+        http.put(url("/v1/clusters/crash/policy"), Map.of("downAfterMillis", 20_000, "refusedDownAfterMillis", 300)).expect(200);
+        agent(f);
+        try (Writer w = new Writer(f.proxyPort(), "crash")) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.size() > 50);
+            f.master(0).kill9();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(group(f, 0).path("epoch").asLong()).isEqualTo(1));
+            assertThat(events(f)).contains("refusing connections", "refused 3/3");
+            long before = w.acked.size();
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.size() > before + 50);
+            w.close();
+            assertNothingLost(w, f.proxyPort());
+        }
+    }
+
+    /**
+     * Maintenance: a master restarted on purpose inside a window is not failed over (the refusal rule would
+     * fail it over in a third of a second otherwise); the window's end lets stop-loss act again.
+     */
+    @Test
+    void aMasterInMaintenanceIsNotFailedOverUntilTheWindowEnds() throws Exception {
+        Fleet f = fleet("upkeep", 1, 1);
+        http.put(url("/v1/clusters/upkeep/maintenance/g1"), Map.of("seconds", 600, "reason", "redis upgrade")).expect(200);
+        assertThat(http.get(url("/v1/clusters/upkeep/maintenance")).expect(200).json().toString()).contains("redis upgrade");
+        http.put(url("/v1/clusters/upkeep/maintenance/g9"), Map.of("seconds", 600)).expect(404);
+        http.put(url("/v1/clusters/upkeep/maintenance/g1"), Map.of("seconds", 0)).expect(422);
+        f.master(0).kill9();
+        await().atMost(Duration.ofSeconds(20)).until(() -> events(f).contains("-failover-abort-maintenance"));
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(250))
+                .untilAsserted(() -> assertThat(group(f, 0).path("epoch").asLong()).isZero());
+        http.delete(url("/v1/clusters/upkeep/maintenance/g1")).expect(204);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(group(f, 0).path("epoch").asLong()).isEqualTo(1));
+        assertThat(events(f)).contains("+maintenance", "-maintenance");
+    }
 }
