@@ -29,8 +29,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class Controller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
-    /** How often a healthy group is cared for (bans, demotion, stamps): not every probe period. */
+    /**
+     * How often a healthy group is cared for (bans, demotion, stamps): not every probe period; in a large
+     * fleet each group once every millisecond times the number of groups (a second for 1,000 groups), so
+     * the care of a fleet costs the same whatever its size.
+     */
     static final long CARE_PERIOD_NANOS = 250_000_000L;
+    static final long CARE_NANOS_PER_GROUP = 1_000_000L;
 
     private final RegistryClient registry;
     private final ControllerConfig config;
@@ -169,6 +174,7 @@ public final class Controller implements AutoCloseable {
         }
         // One dead master is a failover, whatever the fleet's size; the breaker needs at least two.
         double downShare = masters == 0 || mastersDown < 2 ? 0 : (double) mastersDown / masters;
+        long carePeriod = Math.max(CARE_PERIOD_NANOS, masters * CARE_NANOS_PER_GROUP);
         for (Cluster c : state.clusters().values()) {
             for (Group g : c.groups()) {
                 String key = Ids.group(c.name(), g.id());
@@ -177,8 +183,8 @@ public final class Controller implements AutoCloseable {
                     submit(key, () -> failovers.drive(c.name(), g.id()));
                 } else if (d != Detector.Down.UP) {
                     submit(key, () -> failovers.detect(c.name(), g.id(), d, downShare));
-                } else if (now - caredAt.getOrDefault(key, Long.MIN_VALUE / 2) >= CARE_PERIOD_NANOS
-                        && submit(key, () -> care.maintain(c.name(), g.id()))) {
+                } else if (now - caredAt.getOrDefault(key, Long.MIN_VALUE / 2) >= carePeriod
+                        && submit(key, () -> care.maintain(c, g))) {
                     caredAt.put(key, now);
                 }
             }

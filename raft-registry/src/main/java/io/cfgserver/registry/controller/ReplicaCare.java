@@ -54,13 +54,16 @@ final class ReplicaCare {
         this.nanos = nanos;
     }
 
-    /** One round of care for a group without a failover. */
-    void maintain(String cluster, String groupId) {
-        Cluster c = registry.readLocal().cluster(cluster).orElse(null);
-        Group g = c == null ? null : c.group(groupId).orElse(null);
-        if (g == null || g.failover() != null) {
+    /**
+     * One round of care for a group without a failover, as of the tick's state (at most a probe period
+     * old: every registry write it leads to is checked against the state it is applied to).
+     */
+    void maintain(Cluster c, Group g) {
+        if (g.failover() != null) {
             return;
         }
+        String cluster = c.name();
+        String groupId = g.id();
         Policy policy = c.policy();
         Address master = g.master().address();
         Optional<Prober.View> mv = probes.view(master);
