@@ -43,6 +43,8 @@ public final class Controller implements AutoCloseable {
     private final LongSupplier nanos;
     private final ExecutorService workers;
     private final ExecutorService eventThread;
+    /** What a failover does beside its main line (the promotion while the intent commits): never queued behind care. */
+    private final ExecutorService sideTasks;
     private final Events events;
     private final Detector detector;
     private final ReplicaCare care;
@@ -63,23 +65,26 @@ public final class Controller implements AutoCloseable {
             LongSupplier nanos, FaultHooks hooks) {
         this(registry, probes, peers, new RedisCommands((int) config.probeTimeout().toMillis() * 3, hooks), config, clock,
                 nanos, hooks, Executors.newFixedThreadPool(4, r -> daemon(r, "controller-worker")),
-                Executors.newSingleThreadExecutor(r -> daemon(r, "controller-events")));
+                Executors.newSingleThreadExecutor(r -> daemon(r, "controller-events")),
+                Executors.newCachedThreadPool(r -> daemon(r, "controller-redis")));
     }
 
     /** With every collaborator given (the unit tests pass fakes and direct executors). */
     Controller(RegistryClient registry, Probes probes, PeerLink peers, RedisOps redis, ControllerConfig config, Clock clock,
-            LongSupplier nanos, FaultHooks hooks, ExecutorService workers, ExecutorService eventThread) {
+            LongSupplier nanos, FaultHooks hooks, ExecutorService workers, ExecutorService eventThread,
+            ExecutorService sideTasks) {
         this.registry = registry;
         this.config = config;
         this.clock = clock;
         this.nanos = nanos;
         this.workers = workers;
         this.eventThread = eventThread;
+        this.sideTasks = sideTasks;
         this.events = new Events(registry, clock, eventThread);
         this.detector = new Detector(probes, peers, config, nanos, events);
         this.care = new ReplicaCare(registry, probes, redis, config, clock, nanos);
         this.failovers = new FailoverDriver(registry, probes, redis, detector, care, config, clock, nanos, hooks, events,
-                workers, () -> leading);
+                sideTasks, () -> leading);
         this.drift = new DriftWatcher(registry, redis, config.driftPeriod(), clock);
     }
 
@@ -165,6 +170,8 @@ public final class Controller implements AutoCloseable {
                 seen.put(key, d);
                 masters++;
                 if (d == Detector.Down.SILENT) {
+                    // the breaker is about the controller's own network (timeouts everywhere); refusals are
+                    // positive evidence that processes died, and each is failed over
                     mastersDown++;
                 }
             }
@@ -284,5 +291,6 @@ public final class Controller implements AutoCloseable {
         leadership(false);
         workers.shutdownNow();
         eventThread.shutdownNow();
+        sideTasks.shutdownNow();
     }
 }

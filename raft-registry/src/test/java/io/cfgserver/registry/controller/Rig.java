@@ -53,7 +53,7 @@ final class Rig implements AutoCloseable {
         }
         fleet.commands.clear();
         controller = new Controller(registry, fleet, peers, fleet, config, time, time::nanos, FaultHooks.fromSystemProperties(),
-                new Inline(), events);
+                new Inline(), events, new Inline());
     }
 
     private FakeFleet fleet() {
