@@ -29,6 +29,11 @@ import java.util.TreeSet;
  *                               {@code strict} (stop the proxy), {@code off} (keep serving)
  * @param repairDrift            set a managed Redis parameter back when an instance's value drifted from the
  *                               rolled-out config (docs/config.md); off: only report it
+ * @param replicaProbePeriodMillis how often each peer probes a replica (docs/fleet.md); 0: as often as masters
+ *                               ({@code controller.probePeriod}). A replica whose master's last probe failed
+ *                               is probed as often as masters whatever this says, so a failover ranks replicas
+ *                               on fresh views. At most half of {@code downAfterMillis}: a replica probed less
+ *                               often would look down between two probes
  */
 public record Policy(
         boolean autoFailover,
@@ -41,7 +46,8 @@ public record Policy(
         int minReplicasToWrite,
         int minReplicasMaxLagSeconds,
         ProxyFencing proxyFencing,
-        boolean repairDrift) {
+        boolean repairDrift,
+        long replicaProbePeriodMillis) {
 
     @com.fasterxml.jackson.annotation.JsonCreator
     public Policy {
@@ -50,19 +56,28 @@ public record Policy(
     }
 
     public static Policy defaults() {
-        return new Policy(true, true, 1000, 3, 600_000, 0.5, 64L * 1024 * 1024, 0, 10, ProxyFencing.PER_GROUP, false);
+        return new Policy(true, true, 1000, 3, 600_000, 0.5, 64L * 1024 * 1024, 0, 10, ProxyFencing.PER_GROUP, false, 0);
+    }
+
+    /** Before {@code replicaProbePeriodMillis}: replicas probed as often as masters. */
+    public Policy(boolean autoFailover, boolean autoBan, long downAfterMillis, int maxFailoversPerWindow,
+            long failoverWindowMillis, double fleetBreakerShare, long replicaMaxLagBytes, int minReplicasToWrite,
+            int minReplicasMaxLagSeconds, ProxyFencing proxyFencing, boolean repairDrift) {
+        this(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis, fleetBreakerShare,
+                replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, proxyFencing, repairDrift, 0);
     }
 
     public Policy(boolean autoFailover, boolean autoBan, long downAfterMillis, int maxFailoversPerWindow,
             long failoverWindowMillis, double fleetBreakerShare, long replicaMaxLagBytes, int minReplicasToWrite,
             int minReplicasMaxLagSeconds, ProxyFencing proxyFencing) {
         this(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis, fleetBreakerShare,
-                replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, proxyFencing, false);
+                replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, proxyFencing, false, 0);
     }
 
     public Policy withProxyFencing(ProxyFencing value) {
         return new Policy(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis,
-                fleetBreakerShare, replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, value, repairDrift);
+                fleetBreakerShare, replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, value, repairDrift,
+                replicaProbePeriodMillis);
     }
 
     /**
@@ -146,6 +161,12 @@ public record Policy(
         }
         if (minReplicasMaxLagSeconds < 1) {
             p.add("minReplicasMaxLagSeconds must be >= 1, got " + minReplicasMaxLagSeconds);
+        }
+        if (replicaProbePeriodMillis != 0 && (replicaProbePeriodMillis < 50 || replicaProbePeriodMillis > downAfterMillis / 2)) {
+            p.add("replicaProbePeriodMillis must be 0 (probe replicas as often as masters) or between 50 and half of"
+                    + " downAfterMillis (" + downAfterMillis / 2 + "), got " + replicaProbePeriodMillis
+                    + ": a replica probed less often would look down between two probes; raise downAfterMillis or"
+                    + " lower replicaProbePeriodMillis");
         }
         return p;
     }
