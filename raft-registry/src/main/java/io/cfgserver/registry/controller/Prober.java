@@ -113,6 +113,7 @@ public final class Prober implements AutoCloseable {
         Phase phase = Phase.IDLE;
         boolean reused;
         boolean retried;
+        boolean late; // this probe's TIMEOUT was published; a reply may still come
         boolean withUsage;
         long startNanos;
         long deadlineNanos;
@@ -196,13 +197,19 @@ public final class Prober implements AutoCloseable {
         long timeout = config.probeTimeout().toNanos();
         long next = now + slotNanos;
         for (Tracked t : schedule) {
+            if (t.phase == Phase.CONNECTING && now - t.deadlineNanos >= 0) {
+                fail(t, ProbeFailure.TIMEOUT, "connect timed out after " + timeout / 1_000_000 + " ms", now);
+            } else if (t.phase != Phase.IDLE && !t.late && now - t.deadlineNanos >= 0) {
+                // the probe failed; the connection stays a while for a late reply (a busy server is not
+                // reconnected: that would only add to its load), and no new probe is sent meanwhile
+                t.late = true;
+                record(t, ProbeResult.failed(now, ProbeFailure.TIMEOUT, "no reply within " + timeout / 1_000_000 + " ms"),
+                        null, now);
+            } else if (t.phase != Phase.IDLE && t.late && now - t.startNanos - staleNanos() >= 0) {
+                closeChannel(t); // no reply at all: the next probe starts on a new connection
+            }
             if (t.phase != Phase.IDLE) {
-                if (now - t.deadlineNanos >= 0) {
-                    fail(t, ProbeFailure.TIMEOUT, t.phase == Phase.CONNECTING ? "connect timed out after "
-                            + timeout / 1_000_000 + " ms" : "no reply within " + timeout / 1_000_000 + " ms", now);
-                } else {
-                    next = Math.min(next, t.deadlineNanos);
-                }
+                next = Math.min(next, t.late ? t.startNanos + staleNanos() : t.deadlineNanos);
             }
             if (t.phase == Phase.IDLE && now - t.dueNanos >= -slotNanos / 2) {
                 long period = period(t);
@@ -214,6 +221,11 @@ public final class Prober implements AutoCloseable {
             }
         }
         return next;
+    }
+
+    /** How long a connection waits for a late reply before it is closed: max(1 s, 3 probe timeouts). */
+    private long staleNanos() {
+        return Math.max(1_000_000_000L, 3 * config.probeTimeout().toNanos());
     }
 
     /** A replica whose master's last probe failed is probed as often as masters. */
@@ -284,6 +296,7 @@ public final class Prober implements AutoCloseable {
         t.startNanos = now;
         t.deadlineNanos = now + timeout;
         t.retried = false;
+        t.late = false;
         if (hooks.blackholed() || hooks.unreachable(t.address)) {
             closeChannel(t);
             // a partition, as the test hook means it: nothing answers, nothing refuses
@@ -484,6 +497,16 @@ public final class Prober implements AutoCloseable {
         if (t.key != null && t.key.isValid()) {
             t.key.interestOps(0);
         }
+        boolean wasLate = t.late;
+        t.late = false;
+        if (wasLate && r.failure() == ProbeFailure.TIMEOUT) {
+            return; // this probe's timeout was published when it happened
+        }
+        record(t, r, usage, now);
+    }
+
+    /** The result becomes the instance's view; the observer hears of it. */
+    private void record(Tracked t, ProbeResult r, Usage usage, long now) {
         View was = t.view;
         View next;
         if (r.ok()) {

@@ -157,6 +157,29 @@ class ProberTest {
     }
 
     @Test
+    void aSlowServerIsATimeoutThenItsLateReplyCountsOnTheSameConnection() throws IOException {
+        Server s = server(cmd -> {
+            if (cmd.startsWith("PING")) {
+                pause(350); // longer than the 200 ms probe timeout, shorter than the 1 s a connection waits
+            }
+            return redis(cmd);
+        });
+        Prober p = probing(s.address());
+        assertThat(lastFailure(p, s.address()).failure()).isEqualTo(ProbeFailure.TIMEOUT);
+        await().atMost(Duration.ofSeconds(5)).until(() -> oks.get() >= 2);
+        assertThat(p.view(s.address()).orElseThrow().last().ok()).isTrue();
+        assertThat(s.accepted.get()).as("a busy server is not reconnected").isEqualTo(1);
+    }
+
+    static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void refusedOnlyEndsWithAFailureOfAnotherKind() throws IOException {
         int port = closedPort();
         Address a = loopback(port);

@@ -78,6 +78,9 @@ public final class FakeRedisFleet implements AutoCloseable {
         volatile long linkChangedMillis = System.currentTimeMillis();
         final AtomicLong clients = new AtomicLong();
         ServerSocketChannel listener;
+        byte[] replicationReply;
+        long replicationTopology = -1;
+        long replicationOffset = -1;
 
         Instance(int port, Group group, boolean master) {
             this.port = port;
@@ -102,7 +105,11 @@ public final class FakeRedisFleet implements AutoCloseable {
     private final List<Group> groups = new ArrayList<>();
     private final Map<Integer, Instance> byPort = new ConcurrentHashMap<>();
     private final List<Loop> loops = new ArrayList<>();
-    private final AtomicLong commands = new AtomicLong();
+    /** Bumped on every role change or kill: cached INFO replication replies are then rebuilt. */
+    private final AtomicLong topology = new AtomicLong();
+    private static final byte[] PING_CMD = "*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] INFO_REPLICATION_CMD = "*2\r\n$4\r\nINFO\r\n$11\r\nreplication\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
     private volatile boolean closed;
 
     private FakeRedisFleet() {
@@ -163,11 +170,12 @@ public final class FakeRedisFleet implements AutoCloseable {
 
     /** Commands answered so far (all instances). */
     public long commands() {
-        return commands.get();
+        return loops.stream().mapToLong(l -> l.served).sum();
     }
 
     /** Stops one instance's listener and drops its connections: a refusal from then on, like a kill -9. */
     public void kill(Instance in) {
+        topology.incrementAndGet();
         for (Loop l : loops) {
             l.pending.add(() -> l.dropAll(in));
             l.selector.wakeup();
@@ -211,6 +219,8 @@ public final class FakeRedisFleet implements AutoCloseable {
         final Thread thread;
         final ConcurrentLinkedQueue<Runnable> pending = new ConcurrentLinkedQueue<>();
         final Out reply = new Out();
+        final List<String> args = new ArrayList<>(8);
+        volatile long served;
 
         Loop(int i) throws IOException {
             selector = Selector.open();
@@ -323,8 +333,21 @@ public final class FakeRedisFleet implements AutoCloseable {
             int limit = c.in.position();
             int at = 0;
             reply.reset();
-            List<String> args = new ArrayList<>(4);
+            args.clear();
             while (true) {
+                // a probe's PING and INFO replication without parsing or allocating: most of what arrives
+                if (startsWith(a, at, limit, PING_CMD)) {
+                    at += PING_CMD.length;
+                    served++;
+                    reply.raw(PONG);
+                    continue;
+                }
+                if (startsWith(a, at, limit, INFO_REPLICATION_CMD)) {
+                    at += INFO_REPLICATION_CMD.length;
+                    served++;
+                    reply.raw(replicationReply(c.instance));
+                    continue;
+                }
                 args.clear();
                 int next = parse(a, at, limit, args);
                 if (next < 0) {
@@ -332,16 +355,38 @@ public final class FakeRedisFleet implements AutoCloseable {
                 }
                 at = next;
                 if (!args.isEmpty()) {
-                    commands.incrementAndGet();
+                    served++;
                     execute(c, args, reply);
                 }
             }
             // keep what is not parsed yet
             c.in.limit(limit).position(at);
             c.in.compact();
-            if (reply.size > 0) {
-                c.out = ByteBuffer.wrap(Arrays.copyOf(reply.bytes, reply.size));
+            if (reply.size == 0) {
+                return;
+            }
+            if (c.out != null && c.out.hasRemaining()) { // still writing earlier replies: these go after them
+                ByteBuffer both = ByteBuffer.allocate(c.out.remaining() + reply.size);
+                both.put(c.out).put(reply.bytes, 0, reply.size).flip();
+                c.out = both;
                 flush(k, c);
+                return;
+            }
+            ByteBuffer now = ByteBuffer.wrap(reply.bytes, 0, reply.size);
+            try {
+                c.channel.write(now);
+            } catch (IOException e) {
+                close(k, c);
+                return;
+            }
+            if (now.hasRemaining()) { // the reply buffer is reused: keep a copy of the rest
+                c.out = ByteBuffer.allocate(now.remaining()).put(now).flip();
+                k.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            } else {
+                c.out = null;
+                if (c.closeAfterWrite) {
+                    close(k, c);
+                }
             }
         }
 
@@ -512,6 +557,40 @@ public final class FakeRedisFleet implements AutoCloseable {
         out.raw("*0\r\n".getBytes(StandardCharsets.US_ASCII));
     }
 
+    private static boolean startsWith(byte[] a, int at, int limit, byte[] prefix) {
+        if (limit - at < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (a[at + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The INFO replication reply of an instance, rebuilt only when roles or the group's offset changed. */
+    private byte[] replicationReply(Instance in) {
+        long topo = topology.get();
+        long offset = in.group.offset.get();
+        byte[] r = in.replicationReply;
+        if (r == null || in.replicationTopology != topo || in.replicationOffset != offset) {
+            StringBuilder sb = new StringBuilder(512);
+            replication(in, sb);
+            byte[] body = sb.toString().getBytes(StandardCharsets.UTF_8);
+            byte[] head = ("$" + body.length + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            r = new byte[head.length + body.length + 2];
+            System.arraycopy(head, 0, r, 0, head.length);
+            System.arraycopy(body, 0, r, head.length, body.length);
+            r[r.length - 2] = '\r';
+            r[r.length - 1] = '\n';
+            in.replicationReply = r;
+            in.replicationTopology = topo;
+            in.replicationOffset = offset;
+        }
+        return r;
+    }
+
     private static void role(Instance in, Out out) {
         long offset = in.group.offset.get();
         if (in.master) {
@@ -573,6 +652,7 @@ public final class FakeRedisFleet implements AutoCloseable {
             if (!in.master) {
                 in.master = true;
                 in.linkChangedMillis = System.currentTimeMillis();
+                topology.incrementAndGet();
             }
             out.raw(OK);
             return;
@@ -588,6 +668,7 @@ public final class FakeRedisFleet implements AutoCloseable {
             in.master = false;
             in.masterPort = port;
             in.linkChangedMillis = System.currentTimeMillis();
+            topology.incrementAndGet();
         }
         out.raw(OK);
     }
