@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.cfgserver.registry.command.CreateCluster;
 import io.cfgserver.registry.command.GroupSpec;
+import io.cfgserver.registry.command.SetPolicy;
 import io.cfgserver.registry.statemachine.Transitions;
 import io.cfgserver.registry.topology.Address;
+import io.cfgserver.registry.topology.Policy;
 import io.cfgserver.registry.topology.RegistryState;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -191,6 +193,50 @@ class ProberTest {
         assertThat(p.view(a).orElseThrow().refusedOnly()).isFalse();
         assertThat(p.refusedDown(a, 0)).isFalse();
         silent.close();
+    }
+
+    @Test
+    void replicasAreProbedAtTheirPolicyPeriodAndFastAgainWhileTheirMasterFails() throws IOException {
+        AtomicInteger masterPings = new AtomicInteger();
+        AtomicInteger replicaPings = new AtomicInteger();
+        Server master = server(cmd -> {
+            if (cmd.equals("PING")) {
+                masterPings.incrementAndGet();
+            }
+            return redis(cmd);
+        });
+        Server replica = server(cmd -> {
+            if (cmd.equals("PING")) {
+                replicaPings.incrementAndGet();
+            }
+            return redis(cmd);
+        });
+        RegistryState created = Transitions.apply(RegistryState.empty(), new CreateCluster("c",
+                List.of(new GroupSpec("g1", master.address(), List.of(replica.address()))), List.of(), 1)).state();
+        Policy slowReplicas = Policy.defaults().merged(java.util.Map.of("replicaProbePeriodMillis",
+                com.fasterxml.jackson.databind.node.LongNode.valueOf(400)));
+        assertThat(slowReplicas.problems()).isEmpty();
+        RegistryState s = Transitions.apply(created, new SetPolicy("c", slowReplicas, 2)).state();
+        Prober p = new Prober(() -> s, CONFIG, System::nanoTime, FaultHooks.none()).start();
+        cleanup.add(p);
+        pause(2000);
+        int m = masterPings.get();
+        int r = replicaPings.get();
+        assertThat(m).as("master every 50 ms").isBetween(18, 45);
+        assertThat(r).as("replica every 400 ms").isBetween(2, 8);
+        master.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.view(master.address()).map(v -> !v.last().ok()).orElse(false));
+        int before = replicaPings.get();
+        pause(1000);
+        assertThat(replicaPings.get() - before).as("replica as often as the master while it fails").isGreaterThan(8);
+    }
+
+    @Test
+    void aReplicaProbePeriodLongerThanHalfOfDownAfterIsRefused() {
+        Policy p = Policy.defaults().merged(java.util.Map.of("replicaProbePeriodMillis",
+                com.fasterxml.jackson.databind.node.LongNode.valueOf(600)));
+        assertThat(p.problems()).singleElement().asString().contains("replicaProbePeriodMillis must be 0")
+                .contains("half of downAfterMillis (500)");
     }
 
     @Test
