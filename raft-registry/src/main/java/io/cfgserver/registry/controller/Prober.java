@@ -197,14 +197,13 @@ public final class Prober implements AutoCloseable {
         long timeout = config.probeTimeout().toNanos();
         long next = now + slotNanos;
         for (Tracked t : schedule) {
-            if (t.phase == Phase.CONNECTING && now - t.deadlineNanos >= 0) {
-                fail(t, ProbeFailure.TIMEOUT, "connect timed out after " + timeout / 1_000_000 + " ms", now);
-            } else if (t.phase != Phase.IDLE && !t.late && now - t.deadlineNanos >= 0) {
-                // the probe failed; the connection stays a while for a late reply (a busy server is not
-                // reconnected: that would only add to its load), and no new probe is sent meanwhile
+            if (t.phase != Phase.IDLE && !t.late && now - t.deadlineNanos >= 0) {
+                // the probe failed; the connection (or the connect) stays a while for a late answer, and no
+                // new probe is sent meanwhile: reconnecting a busy server every period only adds to its load
+                // (a SYN and an accept-queue entry per attempt)
                 t.late = true;
-                record(t, ProbeResult.failed(now, ProbeFailure.TIMEOUT, "no reply within " + timeout / 1_000_000 + " ms"),
-                        null, now);
+                record(t, ProbeResult.failed(now, ProbeFailure.TIMEOUT, (t.phase == Phase.CONNECTING
+                        ? "connect timed out after " : "no reply within ") + timeout / 1_000_000 + " ms"), null, now);
             } else if (t.phase != Phase.IDLE && t.late && now - t.startNanos - staleNanos() >= 0) {
                 closeChannel(t); // no reply at all: the next probe starts on a new connection
             }

@@ -221,6 +221,7 @@ public final class FakeRedisFleet implements AutoCloseable {
         final Out reply = new Out();
         final List<String> args = new ArrayList<>(8);
         volatile long served;
+        long lastComplaint;
 
         Loop(int i) throws IOException {
             selector = Selector.open();
@@ -283,7 +284,9 @@ public final class FakeRedisFleet implements AutoCloseable {
                 } catch (ClosedSelectorException e) {
                     return;
                 } catch (IOException | RuntimeException e) {
-                    if (!closed) {
+                    long now = System.nanoTime();
+                    if (!closed && now - lastComplaint > 1_000_000_000L) { // at most one line a second
+                        lastComplaint = now;
                         System.err.println("fake redis loop: " + e);
                     }
                 }
