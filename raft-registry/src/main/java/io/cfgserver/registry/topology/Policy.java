@@ -33,6 +33,11 @@ import java.util.TreeSet;
  *                               refusing connections (not timing out) for this long is down without waiting for
  *                               {@code downAfterMillis}; 0: off (and no effect when not shorter than
  *                               {@code downAfterMillis})
+ * @param replicaProbePeriodMillis how often each peer probes a replica (docs/fleet.md); 0: as often as masters
+ *                               ({@code controller.probePeriod}). A replica whose master's last probe failed
+ *                               is probed as often as masters whatever this says, so a failover ranks replicas
+ *                               on fresh views. At most half of {@code downAfterMillis}: a replica probed less
+ *                               often would look down between two probes
  */
 public record Policy(
         boolean autoFailover,
@@ -46,7 +51,8 @@ public record Policy(
         int minReplicasMaxLagSeconds,
         ProxyFencing proxyFencing,
         boolean repairDrift,
-        long refusedDownAfterMillis) {
+        long refusedDownAfterMillis,
+        long replicaProbePeriodMillis) {
 
     /** The default of {@link #refusedDownAfterMillis}: a few probe periods of refusals from every peer. */
     public static final long DEFAULT_REFUSED_DOWN_AFTER_MILLIS = 300;
@@ -72,15 +78,17 @@ public record Policy(
             @com.fasterxml.jackson.annotation.JsonProperty("minReplicasMaxLagSeconds") int minReplicasMaxLagSeconds,
             @com.fasterxml.jackson.annotation.JsonProperty("proxyFencing") ProxyFencing proxyFencing,
             @com.fasterxml.jackson.annotation.JsonProperty("repairDrift") boolean repairDrift,
-            @com.fasterxml.jackson.annotation.JsonProperty("refusedDownAfterMillis") Long refusedDownAfterMillis) {
+            @com.fasterxml.jackson.annotation.JsonProperty("refusedDownAfterMillis") Long refusedDownAfterMillis,
+            @com.fasterxml.jackson.annotation.JsonProperty("replicaProbePeriodMillis") Long replicaProbePeriodMillis) {
         return new Policy(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis,
                 fleetBreakerShare, replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, proxyFencing,
-                repairDrift, refusedDownAfterMillis == null ? DEFAULT_REFUSED_DOWN_AFTER_MILLIS : refusedDownAfterMillis);
+                repairDrift, refusedDownAfterMillis == null ? DEFAULT_REFUSED_DOWN_AFTER_MILLIS : refusedDownAfterMillis,
+                replicaProbePeriodMillis == null ? 0 : replicaProbePeriodMillis);
     }
 
     public static Policy defaults() {
         return new Policy(true, true, 1000, 3, 600_000, 0.5, 64L * 1024 * 1024, 0, 10, ProxyFencing.PER_GROUP, false,
-                DEFAULT_REFUSED_DOWN_AFTER_MILLIS);
+                DEFAULT_REFUSED_DOWN_AFTER_MILLIS, 0);
     }
 
     public Policy(boolean autoFailover, boolean autoBan, long downAfterMillis, int maxFailoversPerWindow,
@@ -88,13 +96,13 @@ public record Policy(
             int minReplicasMaxLagSeconds, ProxyFencing proxyFencing) {
         this(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis, fleetBreakerShare,
                 replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, proxyFencing, false,
-                DEFAULT_REFUSED_DOWN_AFTER_MILLIS);
+                DEFAULT_REFUSED_DOWN_AFTER_MILLIS, 0);
     }
 
     public Policy withProxyFencing(ProxyFencing value) {
         return new Policy(autoFailover, autoBan, downAfterMillis, maxFailoversPerWindow, failoverWindowMillis,
                 fleetBreakerShare, replicaMaxLagBytes, minReplicasToWrite, minReplicasMaxLagSeconds, value, repairDrift,
-                refusedDownAfterMillis);
+                refusedDownAfterMillis, replicaProbePeriodMillis);
     }
 
     /**
@@ -181,6 +189,12 @@ public record Policy(
         }
         if (minReplicasMaxLagSeconds < 1) {
             p.add("minReplicasMaxLagSeconds must be >= 1, got " + minReplicasMaxLagSeconds);
+        }
+        if (replicaProbePeriodMillis != 0 && (replicaProbePeriodMillis < 50 || replicaProbePeriodMillis > downAfterMillis / 2)) {
+            p.add("replicaProbePeriodMillis must be 0 (probe replicas as often as masters) or between 50 and half of"
+                    + " downAfterMillis (" + downAfterMillis / 2 + "), got " + replicaProbePeriodMillis
+                    + ": a replica probed less often would look down between two probes; raise downAfterMillis or"
+                    + " lower replicaProbePeriodMillis");
         }
         return p;
     }

@@ -181,7 +181,7 @@ class DetectionTest {
     @Test
     void policyRefusesABadRefusalThreshold() {
         assertThat(Policy.defaults().refusedDownAfterMillis()).isEqualTo(300);
-        assertThat(new Policy(true, true, 1000, 3, 600_000, 0.5, 1, 0, 10, null, false, 50).problems())
+        assertThat(new Policy(true, true, 1000, 3, 600_000, 0.5, 1, 0, 10, null, false, 50, 0).problems())
                 .anyMatch(p -> p.contains("refusedDownAfterMillis must be 0 (off) or between 100 and 600000"));
     }
 }

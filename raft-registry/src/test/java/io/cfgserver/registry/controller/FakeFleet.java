@@ -120,12 +120,14 @@ final class FakeFleet implements Probes, RedisOps {
         long now = time.nanos();
         long since = 0;
         if (n.health != Health.UP) {
-            return Optional.of(new Prober.View(since, n.downSinceNanos, ProbeResult.failed(now, n.health.name())));
+            ProbeFailure kind = n.health == Health.REFUSED ? ProbeFailure.REFUSED : ProbeFailure.TIMEOUT;
+            return Optional.of(new Prober.View(since, n.downSinceNanos, ProbeResult.failed(now, kind, n.health.name()), null,
+                    n.health == Health.REFUSED));
         }
         ProbeResult r = n.masterOf == null
-                ? new ProbeResult(true, now, "master", null, false, -1, n.offset, null)
+                ? new ProbeResult(true, now, "master", null, false, -1, n.offset, null, null)
                 : new ProbeResult(true, now, "slave", n.masterOf, nodes.containsKey(n.masterOf)
-                        && nodes.get(n.masterOf).health == Health.UP, 0, n.offset, null);
+                        && nodes.get(n.masterOf).health == Health.UP, 0, n.offset, null, null);
         return Optional.of(new Prober.View(since, now, r));
     }
 

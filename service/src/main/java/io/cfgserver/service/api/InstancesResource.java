@@ -46,12 +46,14 @@ public class InstancesResource {
      * replica's, both as last probed (null for the master or when either is unknown);
      * {@code lastProbeAgoMillis} / {@code silentMillis}: since the last probe / the last valid reply;
      * {@code usedMemoryBytes}, {@code maxMemoryBytes}, {@code connectedClients}: from INFO memory and
-     * clients, read every few seconds (null until read).
+     * clients, read every few seconds (null until read); {@code failure}: the kind of the last probe's
+     * failure ({@code REFUSED}: the process is gone, its host answers; {@code TIMEOUT}; {@code ERROR_REPLY}:
+     * it lives but answers an error; {@code OTHER}), null while it answers.
      */
     public record InstanceView(String group, String address, String role, boolean banned, boolean stale,
             Boolean up, String probedRole, String probedMasterOf, Boolean linkUp, Long offset, Long lagBytes,
             Long lastProbeAgoMillis, Long silentMillis, String error, Long usedMemoryBytes, Long maxMemoryBytes,
-            Long connectedClients) {
+            Long connectedClients, String failure) {
     }
 
     @GET
@@ -79,7 +81,7 @@ public class InstancesResource {
             long now) {
         if (view.isEmpty()) {
             return new InstanceView(g.id(), i.address().toString(), role, i.banned(), i.stale(), null, null, null, null,
-                    null, null, null, null, null, null, null, null);
+                    null, null, null, null, null, null, null, null, null);
         }
         Prober.View v = view.get();
         ProbeResult last = v.last();
@@ -91,7 +93,8 @@ public class InstancesResource {
                 up && !"master".equals(last.role()) ? last.linkUp() : null, offset, lag,
                 last == null ? null : (now - last.atNanos()) / 1_000_000L, v.silentNanos(now) / 1_000_000L,
                 up || last == null ? null : last.error(), known(up, v.usage(), Prober.Usage::usedMemoryBytes),
-                known(up, v.usage(), Prober.Usage::maxMemoryBytes), known(up, v.usage(), Prober.Usage::connectedClients));
+                known(up, v.usage(), Prober.Usage::maxMemoryBytes), known(up, v.usage(), Prober.Usage::connectedClients),
+                up || last == null || last.failure() == null ? null : last.failure().name());
     }
 
     /** A usage figure while the instance answers (a dead one's last figures would mislead). */
