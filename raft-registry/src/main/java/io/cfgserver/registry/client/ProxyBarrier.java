@@ -4,6 +4,7 @@ import io.cfgserver.registry.CfgServerException;
 import io.cfgserver.registry.topology.Cluster;
 import io.cfgserver.registry.topology.Proxy;
 import io.cfgserver.registry.topology.ProxyFencing;
+import io.cfgserver.registry.topology.RegistryState;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +20,8 @@ import java.util.List;
  * dead.
  */
 public final class ProxyBarrier {
-    private static final Duration POLL = Duration.ofMillis(10);
+    /** Longest wait between two checks when nothing is applied meanwhile. */
+    private static final Duration RECHECK = Duration.ofMillis(50);
 
     private ProxyBarrier() {
     }
@@ -68,13 +70,19 @@ public final class ProxyBarrier {
      * Waits until no proxy of {@code cluster} lags behind {@code version}, reading this peer's
      * applied state. Returns the cluster as then seen.
      *
+     * <p>Re-checks on every entry this peer applies (an ack is a lease renewal: a Raft write), so it
+     * returns as soon as the last ack is applied here rather than on the next poll; and, with nothing
+     * applied, when the earliest lease of a lagging proxy ends (or at most {@link #RECHECK} later, so
+     * a clock that is not the wall clock, as in tests, is followed too).
+     *
      * @throws ProxiesLagException when proxies still lag at the timeout (names them)
      */
     public static Cluster await(RegistryClient registry, String cluster, long version, Duration timeout, Clock clock)
             throws InterruptedException {
         long deadline = clock.millis() + timeout.toMillis();
+        RegistryState state = registry.readLocal();
         while (true) {
-            Cluster c = registry.readLocal().cluster(cluster)
+            Cluster c = state.cluster(cluster)
                     .orElseThrow(() -> new CfgServerException("cluster-[" + cluster + "] does not exist"));
             long now = clock.millis();
             List<Proxy> lagging = lagging(c, version, now);
@@ -86,7 +94,9 @@ public final class ProxyBarrier {
                         + version + " with a live lease: " + lagging.stream()
                                 .map(p -> p.logId() + "@" + p.servedVersion()).toList());
             }
-            Thread.sleep(POLL.toMillis());
+            long wakeAt = Math.min(deadline, lagging.stream().mapToLong(Proxy::leaseEndMillis).min().orElse(deadline));
+            long waitMillis = Math.max(1, Math.min(RECHECK.toMillis(), wakeAt - now));
+            state = registry.awaitChange(state, Duration.ofMillis(waitMillis));
         }
     }
 }

@@ -36,6 +36,21 @@ public interface RegistryClient {
      */
     Optional<Cluster> awaitVersion(String cluster, long afterVersion, Duration timeout) throws InterruptedException;
 
+    /**
+     * Returns this peer's applied state once it differs from {@code seen} (something was applied after
+     * it), or at the timeout, whichever comes first. The default polls; a registry peer waits on its
+     * state machine's notification.
+     */
+    default RegistryState awaitChange(RegistryState seen, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RegistryState now = readLocal();
+        while (now == seen && System.nanoTime() < deadline) {
+            Thread.sleep(Math.max(1, Math.min(5, (deadline - System.nanoTime()) / 1_000_000)));
+            now = readLocal();
+        }
+        return now;
+    }
+
     /** This peer's view of the Raft group. */
     RegistryInfo info();
 }
