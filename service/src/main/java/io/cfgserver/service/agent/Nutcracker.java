@@ -56,6 +56,9 @@ final class Nutcracker {
             wait $pid
             """;
 
+    /** How often a restart looks whether the old nutcracker is gone and the new one answers. */
+    private static final long READY_POLL_NANOS = 250_000;
+
     private final Path binary;
     private final Path dir;
     private final int statsPort;
@@ -267,7 +270,8 @@ final class Nutcracker {
             if (ping(listen)) {
                 return;
             }
-            Thread.sleep(2);
+            // a refused connect on loopback costs microseconds: look often, the proxy is down meanwhile
+            java.util.concurrent.locks.LockSupport.parkNanos(READY_POLL_NANOS);
         }
         stop();
         throw new IOException("nutcracker did not answer PING on " + listen + " within " + ready.toMillis() + " ms");
@@ -297,7 +301,10 @@ final class Nutcracker {
     private static void waitGone(ProcessHandle w, List<ProcessHandle> children, Duration max) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (System.nanoTime() < deadline && (w.isAlive() || children.stream().anyMatch(ProcessHandle::isAlive))) {
-            Thread.sleep(2);
+            java.util.concurrent.locks.LockSupport.parkNanos(READY_POLL_NANOS);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
         }
     }
 
