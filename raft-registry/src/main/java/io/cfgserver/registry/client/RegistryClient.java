@@ -51,6 +51,15 @@ public interface RegistryClient {
         return now;
     }
 
+    /** True when this peer leads the registry (as far as it knows): it applies every commit first. */
+    default boolean leading() {
+        try {
+            return "LEADER".equals(info().role());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** This peer's view of the Raft group. */
     RegistryInfo info();
 }

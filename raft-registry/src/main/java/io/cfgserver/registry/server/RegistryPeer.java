@@ -312,6 +312,11 @@ public final class RegistryPeer implements RegistryClient, AutoCloseable {
     }
 
     @Override
+    public boolean leading() {
+        return isLeader();
+    }
+
+    @Override
     public RegistryState awaitChange(RegistryState seen, Duration timeout) throws InterruptedException {
         return stateMachine.awaitChange(seen, timeout);
     }

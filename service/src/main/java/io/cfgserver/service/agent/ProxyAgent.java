@@ -114,6 +114,7 @@ public final class ProxyAgent implements AutoCloseable {
                     recordServed();
                     LOG.debug("proxy-switch timings {} version {}: acked {} ms after the switch", id, servedVersion, ackedAfter);
                 }
+                lookForLeader(r);
                 if (r.fencing() != null && r.fencing() != fencing) {
                     LOG.info("proxy fencing of cluster-[{}] is {}", config.cluster, r.fencing().wire());
                     fencing = r.fencing();
@@ -154,6 +155,31 @@ public final class ProxyAgent implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * With {@code preferLeader}: a renewal taken by a follower moves the agent to the next peer, so the
+     * watch that follows and the next renewal go there; once a peer says it leads the agent stays. At
+     * most one full turn over the peers without finding a leader (an election going on), then it stays
+     * where it is for {@link #LEADER_SEARCH_PAUSE} renewals before it looks again.
+     */
+    private void lookForLeader(Renewal r) {
+        if (!config.preferLeader || r.leader() == null) {
+            return;
+        }
+        if (r.leader()) {
+            followerHops = 0;
+            return;
+        }
+        followerHops++;
+        if (followerHops < registry.peerCount()) {
+            registry.rotate();
+        } else if (followerHops >= registry.peerCount() + LEADER_SEARCH_PAUSE) {
+            followerHops = 0;
+        }
+    }
+
+    private static final int LEADER_SEARCH_PAUSE = 10;
+    private int followerHops;
 
     private ProxyFencing parseFencing(String s) {
         try {
