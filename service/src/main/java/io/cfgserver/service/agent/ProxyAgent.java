@@ -347,6 +347,7 @@ public final class ProxyAgent implements AutoCloseable {
 
     /** Brings nutcracker to the cluster's version; acks on the next renewal (at once). */
     private void serve(Cluster c) throws InterruptedException, IOException {
+        long seenMillis = System.currentTimeMillis();
         Optional<Proxy> me = c.proxy(config.proxyId);
         if (me.isEmpty()) {
             LOG.warn("-proxy-unknown {} is not in cluster-[{}] (version {}): serving nothing", id, c.name(), c.version());
@@ -404,7 +405,7 @@ public final class ProxyAgent implements AutoCloseable {
         if (LOG.isDebugEnabled()) {
             LOG.debug("proxy-switch timings {} version {}: {}{} ms, restart {} ms{}", id, c.version(),
                     sameShape ? "only server addresses changed, no check or trial: " : "check + trial ",
-                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, sinceCommit(c));
+                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, sinceCommit(c, seenMillis));
         }
     }
 
@@ -412,11 +413,12 @@ public final class ProxyAgent implements AutoCloseable {
      * The newest failover's commit point as the controller stamped it (its clock; the same host's in the
      * bench), for the debug timings: how long after it this agent served the new map.
      */
-    private static String sinceCommit(Cluster c) {
+    private String sinceCommit(Cluster c, long seenMillis) {
         long at = c.groups().stream().map(Group::failover).filter(f -> f != null
                 && f.state() == io.cfgserver.registry.topology.FailoverState.REPOINTING)
                 .mapToLong(io.cfgserver.registry.topology.Failover::stateMillis).max().orElse(0);
-        return at == 0 ? "" : ", serving " + (System.currentTimeMillis() - at) + " ms after the failover's commit was submitted";
+        return at == 0 ? "" : ", seen " + (seenMillis - at) + " ms and serving " + (System.currentTimeMillis() - at)
+                + " ms after the failover's commit was submitted (watching " + registry.currentPeer() + ")";
     }
 
     /**
