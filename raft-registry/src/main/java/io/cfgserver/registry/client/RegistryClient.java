@@ -51,6 +51,20 @@ public interface RegistryClient {
         return now;
     }
 
+    /**
+     * Notes that a proxy's agent says it now serves {@code version} (the ack of its renewal, noted when
+     * the request arrives, before the renewal commits) and wakes {@link #awaitChange} waiters. Kept in
+     * this peer's memory only; see {@link ProxyBarrier} for why the barrier may count it.
+     * {@code incarnation}: the cluster's {@code createdMillis}, so an ack never outlives its cluster.
+     */
+    default void noteAck(String cluster, long incarnation, String proxy, long version) {
+    }
+
+    /** The highest version noted by {@link #noteAck} for the proxy, 0 when none. */
+    default long notedAck(String cluster, long incarnation, String proxy) {
+        return 0;
+    }
+
     /** True when this peer leads the registry (as far as it knows): it applies every commit first. */
     default boolean leading() {
         try {

@@ -287,7 +287,8 @@ public final class RegistryStateMachine extends BaseStateMachine {
     public RegistryState awaitChange(RegistryState seen, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (versionMonitor) {
-            while (state.get() == seen) {
+            long seenPokes = pokes;
+            while (state.get() == seen && pokes == seenPokes) {
                 long leftNanos = deadline - System.nanoTime();
                 if (leftNanos <= 0 || closed) {
                     break;
@@ -297,6 +298,16 @@ public final class RegistryStateMachine extends BaseStateMachine {
             return state.get();
         }
     }
+
+    /** Wakes every {@link #awaitChange} waiter without a change of state (something they also watch changed). */
+    public void poke() {
+        synchronized (versionMonitor) {
+            pokes++;
+            versionMonitor.notifyAll();
+        }
+    }
+
+    private long pokes; // guarded by versionMonitor
 
     /**
      * Waits until this peer has applied the log entry at {@code index} (the index a submit's result

@@ -61,6 +61,19 @@ class ProxyBarrierTest {
             return sm.awaitChange(seen, timeout);
         }
 
+        final java.util.Map<String, Long> acks = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public void noteAck(String cluster, long incarnation, String proxy, long version) {
+            acks.merge(cluster + incarnation + proxy, version, Math::max);
+            sm.poke();
+        }
+
+        @Override
+        public long notedAck(String cluster, long incarnation, String proxy) {
+            return acks.getOrDefault(cluster + incarnation + proxy, 0L);
+        }
+
         @Override
         public RegistryInfo info() {
             throw new UnsupportedOperationException();
@@ -132,5 +145,28 @@ class ProxyBarrierTest {
         Cluster c = ProxyBarrier.await(registry, "shop", version(), Duration.ofSeconds(10), Clock.systemUTC());
         assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(now + 300);
         assertThat(c.name()).isEqualTo("shop");
+    }
+
+    @Test
+    void countsAnAckNotedBeforeItsRenewalCommits() throws Exception {
+        apply(new CreateCluster("shop", List.of(new GroupSpec("g1", Address.parse("127.0.0.1:7001"), List.of())),
+                List.of(new ProxySpec("p1", Address.parse("127.0.0.1:22121"))), 1_000));
+        long now = System.currentTimeMillis();
+        apply(new RenewLease("shop", "p1", 0, now + 60_000, now));
+        long v = version();
+        long created = sm.state().cluster("shop").orElseThrow().createdMillis();
+        CompletableFuture<Cluster> waited = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ProxyBarrier.await(registry, "shop", v, Duration.ofSeconds(30), Clock.systemUTC());
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(100);
+        registry.noteAck("shop", created + 1, "p1", v); // another incarnation of the cluster: does not count
+        Thread.sleep(100);
+        assertThat(waited).isNotDone();
+        registry.noteAck("shop", created, "p1", v);
+        assertThat(waited.get(5, TimeUnit.SECONDS).name()).isEqualTo("shop");
     }
 }

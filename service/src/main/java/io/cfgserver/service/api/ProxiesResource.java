@@ -109,6 +109,9 @@ public class ProxiesResource {
             throw ApiError.invalid("leaseMillis must be between 100 and 600000");
         }
         long now = clock.millis();
+        // the ack counts for ProxyBarrier on this peer as soon as it arrives (see ProxyBarrier.await)
+        registry.readLocal().cluster(name).filter(c -> c.proxy(id).isPresent() && body.servedVersion() <= c.version())
+                .ifPresent(c -> registry.noteAck(name, c.createdMillis(), id, body.servedVersion()));
         registry.submit(new RenewLease(name, id, body.servedVersion(), now + body.leaseMillis(), now));
         Cluster c = Reads.cluster(registry.readLocal(), name);
         Proxy p = c.proxy(id).orElseThrow(() -> ApiError.notFound("proxy-[" + id + "] is not in " + c.logId()));
