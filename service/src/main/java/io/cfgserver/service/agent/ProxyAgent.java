@@ -167,9 +167,14 @@ public final class ProxyAgent implements AutoCloseable {
             return;
         }
         if (r.leader()) {
+            if (followerHops > 0 || !onLeader) {
+                LOG.debug("{} watches and renews on the registry's leader {}", id, registry.currentPeer());
+            }
+            onLeader = true;
             followerHops = 0;
             return;
         }
+        onLeader = false;
         followerHops++;
         if (followerHops < registry.peerCount()) {
             registry.rotate();
@@ -180,6 +185,7 @@ public final class ProxyAgent implements AutoCloseable {
 
     private static final int LEADER_SEARCH_PAUSE = 10;
     private int followerHops;
+    private boolean onLeader;
 
     private ProxyFencing parseFencing(String s) {
         try {
