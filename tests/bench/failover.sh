@@ -37,7 +37,9 @@
 #   the baseline agent, unchanged), but nutcracker is started through a wrapper that rewrites each
 #   relay port to its redis port before exec'ing nutcracker: the data path goes directly to redis.
 #   Cutting the old master's relay (drop every connection, refuse new ones) partitions it from the
-#   controllers, Sentinels and replicas alone. The cut lasts until the control plane has switched
+#   controllers, Sentinels and replicas alone. --partition-mode blackhole drops every byte instead
+#   (nothing refused or closed: only timeouts, as behind a firewall that drops packets); a cut relay
+#   refuses connections, which cfgserver's crash-aware rule (refusedDownAfterMillis) reads as a crash. The cut lasts until the control plane has switched
 #   the proxy to a new master, plus 1 s; then it heals and the old master is demoted (its writes of the
 #   window are discarded by the resync). lost = acknowledged writes of the round not readable after
 #   that, reported per round and as the TOTAL over the partition rounds (in the RESULT line). A round
@@ -54,6 +56,7 @@
 # Every process it starts is stopped at the end (also on failure). About 5 minutes on 2 cores.
 # Needs redis-server and nutcracker (apt-get install redis-server nutcracker).
 # Usage: tests/bench/failover.sh [--kills 5] [--partitions 3] [--crash-aware 5] [--no-baseline]
+#        [--partition-mode cut|blackhole]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 mvn -q -B --no-transfer-progress install -DskipTests -pl tests -am

@@ -683,7 +683,11 @@ public final class FailoverBench {
         long failuresBefore = writer.group(g).failures;
         long t0 = System.nanoTime();
         long t0ms = System.currentTimeMillis();
-        m.relay.cut();
+        if (blackholePartitions) {
+            m.relay.blackhole();
+        } else {
+            m.relay.cut();
+        }
         Map<String, Long> b = Map.of();
         String noFailover = null;
         try {
@@ -777,6 +781,11 @@ public final class FailoverBench {
     static final long PATH_P50_GOAL_MS = 150;
     static final long PATH_P99_GOAL_MS = 250;
     static final long CRASH_RTO_GOAL_MS = 500;
+    /**
+     * Partition rounds: the relay drops packets (timeouts only) instead of refusing connections. A cut
+     * relay refuses, which the crash-aware rule (refusedDownAfterMillis) reads as a crash.
+     */
+    static boolean blackholePartitions;
     /** Why the crash-aware rounds did not run (null when they did). */
     static String crashUnavailable = "not run";
 
@@ -798,8 +807,16 @@ public final class FailoverBench {
                 case "--partitions" -> partitions = Integer.parseInt(args[++i]);
                 case "--crash-aware" -> crashKills = Integer.parseInt(args[++i]);
                 case "--no-baseline" -> baseline = false;
+                case "--partition-mode" -> {
+                    String mode = args[++i];
+                    if (!mode.equals("cut") && !mode.equals("blackhole")) {
+                        throw new IllegalArgumentException("--partition-mode is cut or blackhole, got " + mode);
+                    }
+                    blackholePartitions = mode.equals("blackhole");
+                }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: failover.sh [--kills 5] [--partitions 3] [--crash-aware <kills>] [--no-baseline]");
+                        + "; usage: failover.sh [--kills 5] [--partitions 3] [--crash-aware <kills>] [--no-baseline]"
+                        + " [--partition-mode cut|blackhole]");
             }
         }
         if (crashKills < 0) {
