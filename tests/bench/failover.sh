@@ -21,6 +21,13 @@
 #   fault->sdown from the +sdown event time); Sentinel: first +sdown/+odown/+promoted-slave/
 #   +switch-master seen by the agent and the nutcracker restart, from the kill.
 #
+# crash-aware kill rounds (--crash-aware K, default = --kills): the same kill -9 rounds on the same topology
+#   with the cluster policy's refusedDownAfterMillis at 300 (a master every peer sees refusing connections
+#   for that long is down without waiting for downAfterMillis); the kill rounds above run with it at 0. A
+#   registry without that field answers the policy change with 4xx: the crash-aware row says "not
+#   available" and the RESULT line crash_rto_p50_ms=n/a. Kill rounds use no relay: a killed redis on
+#   loopback refuses connections, as a crashed process on a living host does.
+#
 # partition rounds (--partitions M, default 3): the old master is cut off from the controllers /
 #   Sentinels and from its replicas but twemproxy still reaches it. Design: every redis has a
 #   "control path" TCP relay (tests/support/TcpRelay.java) and that relay's address is the only one
@@ -30,7 +37,9 @@
 #   the baseline agent, unchanged), but nutcracker is started through a wrapper that rewrites each
 #   relay port to its redis port before exec'ing nutcracker: the data path goes directly to redis.
 #   Cutting the old master's relay (drop every connection, refuse new ones) partitions it from the
-#   controllers, Sentinels and replicas alone. The cut lasts until the control plane has switched
+#   controllers, Sentinels and replicas alone. --partition-mode blackhole drops every byte instead
+#   (nothing refused or closed: only timeouts, as behind a firewall that drops packets); a cut relay
+#   refuses connections, which cfgserver's crash-aware rule (refusedDownAfterMillis) reads as a crash. The cut lasts until the control plane has switched
 #   the proxy to a new master, plus 1 s; then it heals and the old master is demoted (its writes of the
 #   window are discarded by the resync). lost = acknowledged writes of the round not readable after
 #   that, reported per round and as the TOTAL over the partition rounds (in the RESULT line). A round
@@ -38,11 +47,16 @@
 #   measured all the same (its lost writes count in the total) and reported as FAILED (exit code 1).
 #
 # Prints per-round lines, medians with ranges (min–max), ratios (cfgserver / sentinel: < 1 means
-# cfgserver is faster or loses less), breakdown medians, and last:
+# cfgserver is faster or loses less), breakdown p50/p99 (nearest rank), the failover path after
+# detection (the controller's detection->proxies, every cfgserver round) against the goals of issue 12,
+# and last:
 #   RESULT cfgserver_rto_p50_ms=… sentinel_rto_p50_ms=… rto_ratio=… cfgserver_lost_partition=… sentinel_lost_partition=…
+#          path_p50_ms=… (goal 150) path_p99_ms=… (goal 250) crash_rto_p50_ms=… (goal 500)
+# (one line). --no-baseline skips the Sentinel phases (their figures print as -1 / n/a).
 # Every process it starts is stopped at the end (also on failure). About 5 minutes on 2 cores.
 # Needs redis-server and nutcracker (apt-get install redis-server nutcracker).
-# Usage: tests/bench/failover.sh [--kills 5] [--partitions 3]
+# Usage: tests/bench/failover.sh [--kills 5] [--partitions 3] [--crash-aware 5] [--no-baseline]
+#        [--partition-mode cut|blackhole]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 mvn -q -B --no-transfer-progress install -DskipTests -pl tests -am

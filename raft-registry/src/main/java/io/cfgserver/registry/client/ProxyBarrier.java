@@ -4,6 +4,7 @@ import io.cfgserver.registry.CfgServerException;
 import io.cfgserver.registry.topology.Cluster;
 import io.cfgserver.registry.topology.Proxy;
 import io.cfgserver.registry.topology.ProxyFencing;
+import io.cfgserver.registry.topology.RegistryState;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +20,8 @@ import java.util.List;
  * dead.
  */
 public final class ProxyBarrier {
-    private static final Duration POLL = Duration.ofMillis(10);
+    /** Longest wait between two checks when nothing is applied meanwhile. */
+    private static final Duration RECHECK = Duration.ofMillis(50);
 
     private ProxyBarrier() {
     }
@@ -53,8 +55,18 @@ public final class ProxyBarrier {
 
     /** Proxies that are still {@link Standing#LAGGING} for {@code version} at {@code nowMillis}. */
     public static List<Proxy> lagging(Cluster c, long version, long nowMillis) {
+        return lagging(c, version, nowMillis, p -> 0);
+    }
+
+    /**
+     * As {@link #lagging(Cluster, long, long)}, with the acks this peer has noted but not yet applied
+     * ({@code noted}: the version a proxy's agent said it serves in a renewal that is still committing).
+     */
+    static List<Proxy> lagging(Cluster c, long version, long nowMillis, java.util.function.ToLongFunction<Proxy> noted) {
         return c.proxies().stream()
-                .filter(p -> standing(p, version, nowMillis, c.policy().proxyFencing()) == Standing.LAGGING).toList();
+                .filter(p -> standing(p, version, nowMillis, c.policy().proxyFencing()) == Standing.LAGGING
+                        && noted.applyAsLong(p) < version)
+                .toList();
     }
 
     /** Thrown when proxies still lag at the deadline. */
@@ -68,16 +80,30 @@ public final class ProxyBarrier {
      * Waits until no proxy of {@code cluster} lags behind {@code version}, reading this peer's
      * applied state. Returns the cluster as then seen.
      *
+     * <p>Re-checks on every entry this peer applies and on every ack it notes, so it returns as soon as
+     * the last ack arrives rather than on the next poll; and, with nothing new, when the earliest lease
+     * of a lagging proxy ends (or at most {@link #RECHECK} later, so a clock that is not the wall clock,
+     * as in tests, is followed too).
+     *
+     * <p>An ack counts when it arrives at this peer ({@link RegistryClient#noteAck}, by the renewal's
+     * request), before its renewal commits: the ack says what the proxy already does — its agent
+     * restarted nutcracker on the new map before sending it, and an agent never goes back to an older
+     * map — so it is as true before the commit as after. The commit adds durability, which this wait
+     * does not need: a new leader that resumes the failover waits again on its own state, which the
+     * agents' renewals reach within a lease/3. A lagging proxy is still judged by its committed lease
+     * (a noted ack does not extend it).
+     *
      * @throws ProxiesLagException when proxies still lag at the timeout (names them)
      */
     public static Cluster await(RegistryClient registry, String cluster, long version, Duration timeout, Clock clock)
             throws InterruptedException {
         long deadline = clock.millis() + timeout.toMillis();
+        RegistryState state = registry.readLocal();
         while (true) {
-            Cluster c = registry.readLocal().cluster(cluster)
+            Cluster c = state.cluster(cluster)
                     .orElseThrow(() -> new CfgServerException("cluster-[" + cluster + "] does not exist"));
             long now = clock.millis();
-            List<Proxy> lagging = lagging(c, version, now);
+            List<Proxy> lagging = lagging(c, version, now, p -> registry.notedAck(cluster, c.createdMillis(), p.id()));
             if (lagging.isEmpty()) {
                 return c;
             }
@@ -86,7 +112,9 @@ public final class ProxyBarrier {
                         + version + " with a live lease: " + lagging.stream()
                                 .map(p -> p.logId() + "@" + p.servedVersion()).toList());
             }
-            Thread.sleep(POLL.toMillis());
+            long wakeAt = Math.min(deadline, lagging.stream().mapToLong(Proxy::leaseEndMillis).min().orElse(deadline));
+            long waitMillis = Math.max(1, Math.min(RECHECK.toMillis(), wakeAt - now));
+            state = registry.awaitChange(state, Duration.ofMillis(waitMillis));
         }
     }
 }

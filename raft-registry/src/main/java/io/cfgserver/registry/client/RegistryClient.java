@@ -36,6 +36,44 @@ public interface RegistryClient {
      */
     Optional<Cluster> awaitVersion(String cluster, long afterVersion, Duration timeout) throws InterruptedException;
 
+    /**
+     * Returns this peer's applied state once it differs from {@code seen} (something was applied after
+     * it), or at the timeout, whichever comes first. The default polls; a registry peer waits on its
+     * state machine's notification.
+     */
+    default RegistryState awaitChange(RegistryState seen, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RegistryState now = readLocal();
+        while (now == seen && System.nanoTime() < deadline) {
+            Thread.sleep(Math.max(1, Math.min(5, (deadline - System.nanoTime()) / 1_000_000)));
+            now = readLocal();
+        }
+        return now;
+    }
+
+    /**
+     * Notes that a proxy's agent says it now serves {@code version} (the ack of its renewal, noted when
+     * the request arrives, before the renewal commits) and wakes {@link #awaitChange} waiters. Kept in
+     * this peer's memory only; see {@link ProxyBarrier} for why the barrier may count it.
+     * {@code incarnation}: the cluster's {@code createdMillis}, so an ack never outlives its cluster.
+     */
+    default void noteAck(String cluster, long incarnation, String proxy, long version) {
+    }
+
+    /** The highest version noted by {@link #noteAck} for the proxy, 0 when none. */
+    default long notedAck(String cluster, long incarnation, String proxy) {
+        return 0;
+    }
+
+    /** True when this peer leads the registry (as far as it knows): it applies every commit first. */
+    default boolean leading() {
+        try {
+            return "LEADER".equals(info().role());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** This peer's view of the Raft group. */
     RegistryInfo info();
 }

@@ -311,6 +311,33 @@ public final class RegistryPeer implements RegistryClient, AutoCloseable {
         return stateMachine.awaitVersion(cluster, afterVersion, timeout);
     }
 
+    /** Acks noted by {@link #noteAck}: cluster, incarnation and proxy to the highest version. Memory only. */
+    private final java.util.concurrent.ConcurrentMap<String, Long> acks = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void noteAck(String cluster, long incarnation, String proxy, long version) {
+        Long was = acks.get(cluster + "\n" + incarnation + "\n" + proxy);
+        if (was == null || was < version) {
+            acks.merge(cluster + "\n" + incarnation + "\n" + proxy, version, Math::max);
+            stateMachine.poke();
+        }
+    }
+
+    @Override
+    public long notedAck(String cluster, long incarnation, String proxy) {
+        return acks.getOrDefault(cluster + "\n" + incarnation + "\n" + proxy, 0L);
+    }
+
+    @Override
+    public boolean leading() {
+        return isLeader();
+    }
+
+    @Override
+    public RegistryState awaitChange(RegistryState seen, Duration timeout) throws InterruptedException {
+        return stateMachine.awaitChange(seen, timeout);
+    }
+
     @Override
     public RegistryInfo info() {
         try {

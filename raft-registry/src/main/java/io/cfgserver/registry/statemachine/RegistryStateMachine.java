@@ -280,6 +280,36 @@ public final class RegistryStateMachine extends BaseStateMachine {
     }
 
     /**
+     * Waits until the state is no longer {@code seen} (an entry was applied after it), or the timeout
+     * passes, or the state machine closes. Returns the state then. Lets a waiter re-check a condition
+     * on every change instead of polling.
+     */
+    public RegistryState awaitChange(RegistryState seen, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (versionMonitor) {
+            long seenPokes = pokes;
+            while (state.get() == seen && pokes == seenPokes) {
+                long leftNanos = deadline - System.nanoTime();
+                if (leftNanos <= 0 || closed) {
+                    break;
+                }
+                versionMonitor.wait(Math.max(1, leftNanos / 1_000_000));
+            }
+            return state.get();
+        }
+    }
+
+    /** Wakes every {@link #awaitChange} waiter without a change of state (something they also watch changed). */
+    public void poke() {
+        synchronized (versionMonitor) {
+            pokes++;
+            versionMonitor.notifyAll();
+        }
+    }
+
+    private long pokes; // guarded by versionMonitor
+
+    /**
      * Waits until this peer has applied the log entry at {@code index} (the index a submit's result
      * names). Returns false at the timeout.
      */

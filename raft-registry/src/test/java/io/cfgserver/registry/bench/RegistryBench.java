@@ -63,6 +63,34 @@ public final class RegistryBench {
                 seq[i] = System.nanoTime() - t0;
             }
 
+            // isolated writes, as on the failover path (the log idle in between): the leader's submit, the
+            // time until both followers have applied it (what an agent watching a follower waits for), and a
+            // submit through a follower (what a renewal sent to a follower costs: it returns once that follower applied)
+            int isolated = intArg(args, "--isolated", 40);
+            long[] iso = new long[isolated];
+            long[] followerLag = new long[isolated];
+            long[] viaFollower = new long[isolated];
+            List<RegistryPeer> followers = cluster.running().stream().filter(p -> p != leader).toList();
+            for (int i = 0; i < isolated; i++) {
+                Thread.sleep(100);
+                long t0 = System.nanoTime();
+                leader.submit(event(i));
+                long t1 = System.nanoTime();
+                long target = leader.readLocal().lastEventSeq();
+                for (RegistryPeer f : followers) {
+                    io.cfgserver.registry.topology.RegistryState seen = f.readLocal();
+                    while (seen.lastEventSeq() < target) {
+                        seen = f.awaitChange(seen, Duration.ofMillis(20)); // wakes on every apply
+                    }
+                }
+                iso[i] = t1 - t0;
+                followerLag[i] = System.nanoTime() - t1;
+                Thread.sleep(100);
+                long t2 = System.nanoTime();
+                followers.get(i % followers.size()).submit(event(i));
+                viaFollower[i] = System.nanoTime() - t2;
+            }
+
             List<RegistryPeer> peers = cluster.running();
             long[] conc = new long[threads * perThread];
             ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -100,25 +128,32 @@ public final class RegistryBench {
                 RegistryPeer back = cluster.restart(old.id());
                 long target = survivor.read().lastEventSeq();
                 long deadline = System.nanoTime() + WAIT.toNanos();
-                while (back.readLocal().lastEventSeq() < target) {
+                io.cfgserver.registry.topology.RegistryState seen = back.readLocal();
+                while (seen.lastEventSeq() < target) {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("restarted peer " + old.id() + " did not catch up in " + WAIT);
                     }
-                    back.awaitVersion("none", 0, Duration.ofMillis(20)); // wakes on every apply
+                    seen = back.awaitChange(seen, Duration.ofMillis(20)); // wakes on every apply
                 }
             }
 
             System.out.printf(Locale.ROOT, "registry bench: 3 peers in one JVM, election timeout %d-%d ms%n",
                     cluster.config("cfg1").electionTimeoutMin().toMillis(), cluster.config("cfg1").electionTimeoutMax().toMillis());
             System.out.printf(Locale.ROOT, "sequential writes: n=%d p50=%.2f ms p99=%.2f ms%n", writes, ms(pct(seq, 50)), ms(pct(seq, 99)));
+            System.out.printf(Locale.ROOT, "isolated writes (100 ms apart): n=%d leader submit p50=%.2f ms p99=%.2f ms;"
+                    + " leader's reply -> both followers applied p50=%.2f ms p99=%.2f ms; submit through a follower p50=%.2f ms"
+                    + " p99=%.2f ms%n", isolated, ms(pct(iso, 50)), ms(pct(iso, 99)), ms(pct(followerLag, 50)),
+                    ms(pct(followerLag, 99)), ms(pct(viaFollower, 50)), ms(pct(viaFollower, 99)));
             System.out.printf(Locale.ROOT, "concurrent writes: threads=%d n=%d p50=%.2f ms p99=%.2f ms throughput=%.0f writes/s%n",
                     threads, conc.length, ms(pct(conc, 50)), ms(pct(conc, 99)), throughput);
             System.out.printf(Locale.ROOT, "leader closed -> next write: rounds=%d median=%.0f ms min=%.0f ms max=%.0f ms%n",
                     rounds, ms(pct(failover, 50)), ms(pct(failover, 0)), ms(pct(failover, 100)));
             System.out.printf(Locale.ROOT, "  (of which closing the old leader took median %.0f ms)%n", ms(pct(closing, 50)));
             System.out.printf(Locale.ROOT, "RESULT seq_p50_ms=%.2f seq_p99_ms=%.2f conc_p50_ms=%.2f conc_p99_ms=%.2f"
-                            + " conc_writes_per_s=%.0f failover_median_ms=%.0f%n",
-                    ms(pct(seq, 50)), ms(pct(seq, 99)), ms(pct(conc, 50)), ms(pct(conc, 99)), throughput, ms(pct(failover, 50)));
+                            + " conc_writes_per_s=%.0f failover_median_ms=%.0f iso_p50_ms=%.2f iso_p99_ms=%.2f follower_lag_p50_ms=%.2f"
+                            + " follower_lag_p99_ms=%.2f via_follower_p50_ms=%.2f%n",
+                    ms(pct(seq, 50)), ms(pct(seq, 99)), ms(pct(conc, 50)), ms(pct(conc, 99)), throughput, ms(pct(failover, 50)),
+                    ms(pct(iso, 50)), ms(pct(iso, 99)), ms(pct(followerLag, 50)), ms(pct(followerLag, 99)), ms(pct(viaFollower, 50)));
         } finally {
             deleteRecursively(dir);
         }

@@ -36,6 +36,16 @@ public class AgentConfig {
     @JsonProperty
     public String caFile;
 
+    /**
+     * Watch and renew on the registry's leader when it can be found (each renewal's answer says
+     * whether the peer that took it leads; the agent moves on to the next peer until one does). The
+     * leader applies a commit first: a follower applies it a little later (a few ms, tens under load),
+     * which every failover would pay twice, for the new map and for the ack. Off: stay on any peer
+     * that answers (spreads the long polls of a large fleet over every peer).
+     */
+    @JsonProperty
+    public boolean preferLeader = true;
+
     /** The registry's auth.token: renewals and events change state. */
     @JsonProperty
     public String token = "";

@@ -65,6 +65,9 @@ public final class ProxyAgent implements AutoCloseable {
     /** After an unmanaged spell with fenced groups: render the registry's map again even if its version is old. */
     private boolean reserve;
     private String rejectedConfig;
+    /** Served but not yet written to the work dir (written once the renewal that acks it is sent). */
+    private Cluster pendingRecord;
+    private long switchedNanos;
     private long rejectedVersion;
     private final AgentCounters counters = new AgentCounters();
 
@@ -106,6 +109,12 @@ public final class ProxyAgent implements AutoCloseable {
                         Duration.ofMillis(renewEveryMillis));
                 leaseEndMillis = sentAt + config.leaseMillis;
                 counters.renewals.incrementAndGet();
+                if (pendingRecord != null) {
+                    long ackedAfter = (System.nanoTime() - switchedNanos) / 1_000_000;
+                    recordServed();
+                    LOG.debug("proxy-switch timings {} version {}: acked {} ms after the switch", id, servedVersion, ackedAfter);
+                }
+                lookForLeader(r);
                 if (r.fencing() != null && r.fencing() != fencing) {
                     LOG.info("proxy fencing of cluster-[{}] is {}", config.cluster, r.fencing().wire());
                     fencing = r.fencing();
@@ -137,6 +146,7 @@ public final class ProxyAgent implements AutoCloseable {
                 }
                 Thread.sleep(renewEveryMillis);
             } catch (RegistryUnreachableException e) {
+                recordServed(); // the ack's renewal failed: the files must not wait for the next one
                 LOG.debug("registry call failed: {}", e.getMessage());
                 counters.registryFailures.incrementAndGet();
                 registry.rotate();
@@ -145,6 +155,37 @@ public final class ProxyAgent implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * With {@code preferLeader}: a renewal taken by a follower moves the agent to the next peer, so the
+     * watch that follows and the next renewal go there; once a peer says it leads the agent stays. At
+     * most one full turn over the peers without finding a leader (an election going on), then it stays
+     * where it is for {@link #LEADER_SEARCH_PAUSE} renewals before it looks again.
+     */
+    private void lookForLeader(Renewal r) {
+        if (!config.preferLeader || r.leader() == null) {
+            return;
+        }
+        if (r.leader()) {
+            if (followerHops > 0 || !onLeader) {
+                LOG.debug("{} watches and renews on the registry's leader {}", id, registry.currentPeer());
+            }
+            onLeader = true;
+            followerHops = 0;
+            return;
+        }
+        onLeader = false;
+        followerHops++;
+        if (followerHops < registry.peerCount()) {
+            registry.rotate();
+        } else if (followerHops >= registry.peerCount() + LEADER_SEARCH_PAUSE) {
+            followerHops = 0;
+        }
+    }
+
+    private static final int LEADER_SEARCH_PAUSE = 10;
+    private int followerHops;
+    private boolean onLeader;
 
     private ProxyFencing parseFencing(String s) {
         try {
@@ -312,6 +353,7 @@ public final class ProxyAgent implements AutoCloseable {
 
     /** Brings nutcracker to the cluster's version; acks on the next renewal (at once). */
     private void serve(Cluster c) throws InterruptedException, IOException {
+        long seenMillis = System.currentTimeMillis();
         Optional<Proxy> me = c.proxy(config.proxyId);
         if (me.isEmpty()) {
             LOG.warn("-proxy-unknown {} is not in cluster-[{}] (version {}): serving nothing", id, c.name(), c.version());
@@ -335,14 +377,19 @@ public final class ProxyAgent implements AutoCloseable {
         if (yaml.equals(rejectedConfig)) {
             return;
         }
-        Optional<String> problem = nutcracker.check(yaml);
-        if (problem.isEmpty()) {
-            problem = nutcracker.trial(yaml, me.get().listen());
+        long t0 = System.nanoTime();
+        boolean sameShape = running != null && sameShape(running, yaml);
+        if (!sameShape) {
+            Optional<String> problem = nutcracker.check(yaml);
+            if (problem.isEmpty()) {
+                problem = nutcracker.trial(yaml, me.get().listen());
+            }
+            if (problem.isPresent()) {
+                reject(c, yaml, problem.get());
+                return;
+            }
         }
-        if (problem.isPresent()) {
-            reject(c, yaml, problem.get());
-            return;
-        }
+        long t1 = System.nanoTime();
         try {
             nutcracker.restart(yaml, me.get().listen(), READY);
         } catch (IOException e) {
@@ -352,17 +399,73 @@ public final class ProxyAgent implements AutoCloseable {
             }
             return;
         }
+        long t2 = System.nanoTime();
         counters.nutcrackerRestarts.incrementAndGet();
         long was = servedVersion;
-        served(c);
+        servedVersion = c.version(); // acked by the next renewal, at once; the files follow it (recordServed)
+        map = c;
+        fencedGroups = new TreeMap<>();
+        pendingRecord = c;
+        switchedNanos = System.nanoTime();
         LOG.info("+proxy-switch {} now serves version {} (was {}) on {}", id, servedVersion, was, me.get().listen());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("proxy-switch timings {} version {}: {}{} ms, restart {} ms{}", id, c.version(),
+                    sameShape ? "only server addresses changed, no check or trial: " : "check + trial ",
+                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, sinceCommit(c, seenMillis));
+        }
+    }
+
+    /**
+     * The newest failover's commit point as the controller stamped it (its clock; the same host's in the
+     * bench), for the debug timings: how long after it this agent served the new map.
+     */
+    private String sinceCommit(Cluster c, long seenMillis) {
+        long at = c.groups().stream().map(Group::failover).filter(f -> f != null
+                && f.state() == io.cfgserver.registry.topology.FailoverState.REPOINTING)
+                .mapToLong(io.cfgserver.registry.topology.Failover::stateMillis).max().orElse(0);
+        return at == 0 ? "" : ", seen " + (seenMillis - at) + " ms and serving " + (System.currentTimeMillis() - at)
+                + " ms after the failover's commit was submitted (watching " + registry.currentPeer() + ")";
+    }
+
+    /**
+     * True when {@code next} differs from {@code running} only in the addresses of its server lines:
+     * same listen address, same pool settings, same server names, weights and count. nutcracker
+     * accepted and runs {@code running}; {@code next} is the same config with other host:port values
+     * (rendered from addresses the registry validated), so {@code nutcracker -t} and a trial start
+     * would check nothing new: the listen address they exist to check is unchanged (docs/agent.md).
+     */
+    static boolean sameShape(String running, String next) {
+        return shape(body(running)).equals(shape(body(next)));
+    }
+
+    private static final java.util.regex.Pattern SERVER_LINE = java.util.regex.Pattern.compile("(?m)^(   - )\\S+(:\\d+ \\S+)$");
+
+    private static String shape(String body) {
+        String b = body.startsWith("#") ? body.substring(body.indexOf('\n') + 1) : body; // a "fenced groups" comment
+        return SERVER_LINE.matcher(b).replaceAll("$1*$2");
     }
 
     private void served(Cluster c) throws IOException {
         servedVersion = c.version();
         map = c;
         fencedGroups = new TreeMap<>();
-        nutcracker.recordServedVersion(servedVersion);
+        pendingRecord = c;
+        recordServed();
+    }
+
+    /**
+     * Writes what the agent now serves (served version, map, status) for a successor and for evidence
+     * rounds. After a switch it runs right after the ack's renewal rather than before it: an agent that
+     * dies in between leaves the older version in the files, so its successor reports too old a version
+     * (the proxy shows as lagging and is served again), never too new a one.
+     */
+    private void recordServed() throws IOException {
+        Cluster c = pendingRecord;
+        if (c == null) {
+            return;
+        }
+        pendingRecord = null;
+        nutcracker.recordServedVersion(c.version());
         nutcracker.recordMap(c);
         recordStatus();
     }

@@ -44,13 +44,18 @@ final class RegistryHttp {
      * The renewal's answer: the lease as the registry recorded it, the cluster's version then, and
      * what the proxy is to do when its lease ends (null when the peer did not say).
      */
-    record Renewal(long servedVersion, long latestVersion, long leaseRemainingMillis, ProxyFencing fencing) {
+    record Renewal(long servedVersion, long latestVersion, long leaseRemainingMillis, ProxyFencing fencing, Boolean leader) {
     }
+
+    /** The header in which a peer says whether it leads the registry (renewals; absent from older peers). */
+    static final String LEADER_HEADER = "X-Registry-Leader";
 
     private final List<URI> peers;
     private final String token;
     private final HttpClient http;
     private int current;
+    /** What the last answer's peer said of its leadership (null when it did not say). */
+    private Boolean lastLeader;
 
     /** {@code ssl}: whom to trust for https:// peers (the agent's caFile); null for the JVM's default CAs. */
     RegistryHttp(List<String> peers, String token, SSLContext ssl) {
@@ -67,7 +72,11 @@ final class RegistryHttp {
         return peers.get(current).toString();
     }
 
-    /** Moves to the next peer (after a failure on the current one). */
+    int peerCount() {
+        return peers.size();
+    }
+
+    /** Moves to the next peer (after a failure on the current one, or to look for the leader). */
     void rotate() {
         current = (current + 1) % peers.size();
     }
@@ -84,7 +93,7 @@ final class RegistryHttp {
             // a peer of another version: keep what the agent knew
         }
         return new Renewal(served, served + view.path("versionsBehind").asLong(), view.path("leaseRemainingMillis").asLong(),
-                fencing);
+                fencing, lastLeader);
     }
 
     /** Long poll on the current peer: the cluster once its version exceeds {@code afterVersion}, or as it is after the wait. */
@@ -134,6 +143,7 @@ final class RegistryHttp {
             Thread.currentThread().interrupt();
             throw new RegistryUnreachableException(method + " " + uri + ": interrupted");
         }
+        lastLeader = r.headers().firstValue(LEADER_HEADER).map(Boolean::parseBoolean).orElse(null);
         if (r.statusCode() == 404 && method.equals("POST") && path.endsWith("/lease")) {
             throw new ProxyUnknownException(method + " " + uri + " answered 404: " + r.body());
         }

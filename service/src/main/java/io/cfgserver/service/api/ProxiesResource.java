@@ -99,7 +99,8 @@ public class ProxiesResource {
     @RolesAllowed({Role.PROXY_NAME, Role.ADMIN_NAME})
     @POST
     @Path("/{id}/lease")
-    public ProxyView renew(@PathParam("name") String name, @PathParam("id") String id, LeaseBody body) {
+    public ProxyView renew(@PathParam("name") String name, @PathParam("id") String id, LeaseBody body,
+            @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletResponse response) {
         Requests.required(body, "{\"servedVersion\":N,\"leaseMillis\":N}");
         if (body.servedVersion() == null || body.servedVersion() < 0) {
             throw ApiError.invalid("servedVersion must be >= 0 (0: serving nothing yet)");
@@ -108,9 +109,16 @@ public class ProxiesResource {
             throw ApiError.invalid("leaseMillis must be between 100 and 600000");
         }
         long now = clock.millis();
+        // the ack counts for ProxyBarrier on this peer as soon as it arrives (see ProxyBarrier.await)
+        registry.readLocal().cluster(name).filter(c -> c.proxy(id).isPresent() && body.servedVersion() <= c.version())
+                .ifPresent(c -> registry.noteAck(name, c.createdMillis(), id, body.servedVersion()));
         registry.submit(new RenewLease(name, id, body.servedVersion(), now + body.leaseMillis(), now));
         Cluster c = Reads.cluster(registry.readLocal(), name);
         Proxy p = c.proxy(id).orElseThrow(() -> ApiError.notFound("proxy-[" + id + "] is not in " + c.logId()));
+        if (response != null) {
+            // the agent prefers the leader: it applies every commit first (docs/agent.md)
+            response.setHeader("X-Registry-Leader", Boolean.toString(registry.leading()));
+        }
         return ProxyView.of(c, p, clock.millis());
     }
 

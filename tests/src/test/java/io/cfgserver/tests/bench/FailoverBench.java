@@ -313,6 +313,30 @@ public final class FailoverBench {
             return http.get(base + "/v1/clusters/" + cluster + "/groups/" + g).expect(200).json();
         }
 
+        /**
+         * The group as the polled peer has applied it: the wait for a failover polls every 10 ms, and a
+         * linearizable read each time would put 100 ReadIndex rounds a second on the very Raft log whose
+         * commits the round measures (the figures come from the controller's events and the writer,
+         * not from this poll, which only says when the round is over).
+         */
+        private JsonNode groupLocal(String g) {
+            return http.get(base + "/v1/clusters/" + cluster + "/groups/" + g + "?consistency=local").expect(200).json();
+        }
+
+        /**
+         * Sets the crash-aware detection rule (a master every peer sees refusing connections for that
+         * long is down without waiting for downAfterMillis; 0 = off). Returns null when it took effect,
+         * otherwise why not (a registry without the field answers 4xx "unknown policy field").
+         */
+        String refusedDownAfter(long millis) {
+            Http.Response r = http.send("PUT", base + "/v1/clusters/" + cluster + "/policy",
+                    Map.of("refusedDownAfterMillis", millis));
+            if (r.isSuccess()) {
+                return null;
+            }
+            return "policy refusedDownAfterMillis=" + millis + " answered " + r.status() + ": " + r.body();
+        }
+
         @Override
         public String master(String g) {
             return group(g).at("/master/address").asText();
@@ -326,7 +350,7 @@ public final class FailoverBench {
         @Override
         public Map<String, Long> awaitFailover(String g, String oldMaster, long faultNanos, long faultMillis, long timeoutMs) {
             await(name() + " failover of " + g, timeoutMs, () -> {
-                JsonNode n = group(g);
+                JsonNode n = groupLocal(g);
                 return !n.at("/master/address").asText().equals(oldMaster) && n.path("failover").isNull();
             });
             Map<String, Long> b = new LinkedHashMap<>();
@@ -580,7 +604,7 @@ public final class FailoverBench {
 
     static List<Round> runRounds(Plane plane, Map<String, List<Node>> groups, String fault, int rounds) {
         List<Round> out = new ArrayList<>();
-        boolean partition = fault.equals("partition");
+        boolean partition = fault.equals("partition");   // any other fault is a kill -9 (kill, kill-crash-aware)
         try (ProxyWriter writer = new ProxyWriter("127.0.0.1", plane.proxyPort(), plane.name() + "-" + fault,
                 plane.slots(), GROUPS, WRITE_PERIOD_MICROS)) {
             writer.start();
@@ -589,7 +613,7 @@ public final class FailoverBench {
                 String g = GROUPS.get((r - 1) % GROUPS.size());
                 Round result;
                 try {
-                    result = partition ? partitionRound(plane, groups, writer, r, g) : killRound(plane, groups, writer, r, g);
+                    result = partition ? partitionRound(plane, groups, writer, r, g) : killRound(plane, groups, writer, r, g, fault);
                 } catch (RuntimeException e) {
                     String diag;
                     try {
@@ -623,7 +647,7 @@ public final class FailoverBench {
         return out;
     }
 
-    static Round killRound(Plane plane, Map<String, List<Node>> groups, ProxyWriter writer, int r, String g) {
+    static Round killRound(Plane plane, Map<String, List<Node>> groups, ProxyWriter writer, int r, String g, String fault) {
         plane.awaitHealthy(g, 60_000);
         String old = plane.master(g);
         Node m = node(groups, old);
@@ -645,7 +669,7 @@ public final class FailoverBench {
         sleep(300);
         List<ProxyWriter.Ack> acked = writer.acks().stream().filter(a -> a.round() == r).toList();
         List<ProxyWriter.Ack> lost = ProxyWriter.missing("127.0.0.1", plane.proxyPort(), acked);
-        return new Round(plane.name(), "kill", r, g, true, rto, failed, lost.size(), -1, -1, b,
+        return new Round(plane.name(), fault, r, g, true, rto, failed, lost.size(), -1, -1, b,
                 acked.size() + " acked writes read back");
     }
 
@@ -659,7 +683,11 @@ public final class FailoverBench {
         long failuresBefore = writer.group(g).failures;
         long t0 = System.nanoTime();
         long t0ms = System.currentTimeMillis();
-        m.relay.cut();
+        if (blackholePartitions) {
+            m.relay.blackhole();
+        } else {
+            m.relay.cut();
+        }
         Map<String, Long> b = Map.of();
         String noFailover = null;
         try {
@@ -693,7 +721,7 @@ public final class FailoverBench {
     static String describe(Round r) {
         String b = r.breakdown().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
                 .collect(Collectors.joining(", "));
-        if (r.fault().equals("kill")) {
+        if (!r.fault().equals("partition")) {
             return String.format("RTO %d ms, failed writes %d, lost acked writes %d (%s) [%s]", r.rtoMs(),
                     r.failedWrites(), r.lost(), r.note(), b);
         }
@@ -747,16 +775,52 @@ public final class FailoverBench {
 
     // ---- main ----------------------------------------------------------------------------------
 
+    /** The crash-aware rule's setting in the crash-aware rounds (the cluster policy's default). */
+    static final long CRASH_REFUSED_DOWN_AFTER_MS = 300;
+    /** Goals of issue 12: detection -> every proxy on the new master, and kill -> writes with the crash-aware rule. */
+    static final long PATH_P50_GOAL_MS = 150;
+    static final long PATH_P99_GOAL_MS = 250;
+    static final long CRASH_RTO_GOAL_MS = 500;
+    /**
+     * Partition rounds: the relay drops packets (timeouts only) instead of refusing connections. A cut
+     * relay refuses, which the crash-aware rule (refusedDownAfterMillis) reads as a crash.
+     */
+    static boolean blackholePartitions;
+    /** Why the crash-aware rounds did not run (null when they did). */
+    static String crashUnavailable = "not run";
+
+    /** Ends the run after the cfgserver phases (--no-baseline). */
+    static final class SkipBaseline extends RuntimeException {
+        SkipBaseline() {
+            super("baseline skipped", null, false, false);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int kills = 5;
         int partitions = 3;
+        int crashKills = -1;
+        boolean baseline = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--kills" -> kills = Integer.parseInt(args[++i]);
                 case "--partitions" -> partitions = Integer.parseInt(args[++i]);
+                case "--crash-aware" -> crashKills = Integer.parseInt(args[++i]);
+                case "--no-baseline" -> baseline = false;
+                case "--partition-mode" -> {
+                    String mode = args[++i];
+                    if (!mode.equals("cut") && !mode.equals("blackhole")) {
+                        throw new IllegalArgumentException("--partition-mode is cut or blackhole, got " + mode);
+                    }
+                    blackholePartitions = mode.equals("blackhole");
+                }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: failover.sh [--kills 5] [--partitions 3]");
+                        + "; usage: failover.sh [--kills 5] [--partitions 3] [--crash-aware <kills>] [--no-baseline]"
+                        + " [--partition-mode cut|blackhole]");
             }
+        }
+        if (crashKills < 0) {
+            crashKills = kills;
         }
         if (kills < 1 || partitions < 0) {
             throw new IllegalArgumentException("--kills must be >= 1 and --partitions >= 0");
@@ -775,10 +839,22 @@ public final class FailoverBench {
             System.out.printf("registry: 3 cfgserver peers up after %d s; agent in-process%n",
                     (System.nanoTime() - started) / 1_000_000_000);
 
-            // cfgserver, kill -9
+            // cfgserver, kill -9: detection by downAfterMillis alone, then with the crash-aware rule (a master
+            // every peer sees refusing connections for refusedDownAfterMillis is down at once)
             Map<String, List<Node>> topo = startTopology(dir.resolve("cfg-kill"), false);
             try (CfgPlane cfg = new CfgPlane(registry, dir.resolve("cfg-kill"), "fo-kill", topo, NutcrackerProcess.binary())) {
+                String off = cfg.refusedDownAfter(0);
+                System.out.printf("  crash-aware rule off for the kill rounds%s%n", off == null ? "" : " (" + off + ")");
                 rounds.addAll(runRounds(cfg, topo, "kill", kills));
+                if (crashKills > 0) {
+                    crashUnavailable = cfg.refusedDownAfter(CRASH_REFUSED_DOWN_AFTER_MS);
+                    if (crashUnavailable == null) {
+                        rounds.addAll(runRounds(cfg, topo, "kill-crash-aware", crashKills));
+                        cfg.refusedDownAfter(0);
+                    } else {
+                        System.out.printf("  crash-aware rounds not available: %s%n", crashUnavailable);
+                    }
+                }
             }
             closeNodes(topo);
 
@@ -792,6 +868,9 @@ public final class FailoverBench {
                 closeNodes(topo);
             }
 
+            if (!baseline) {
+                throw new SkipBaseline();
+            }
             // baseline, kill -9
             topo = startTopology(dir.resolve("sen-kill"), false);
             try (SentinelPlane sen = new SentinelPlane(dir.resolve("sen-kill"), topo, NutcrackerProcess.binary())) {
@@ -808,6 +887,8 @@ public final class FailoverBench {
                 }
                 closeNodes(topo);
             }
+        } catch (SkipBaseline e) {
+            System.out.println("baseline (Sentinel) skipped: --no-baseline");
         } catch (RuntimeException | Error e) {
             System.out.println("bench aborted: " + e);
             e.printStackTrace(System.out);
@@ -818,13 +899,14 @@ public final class FailoverBench {
         if (rounds.stream().anyMatch(r -> !r.ok())) {
             exit = 1;
         }
-        report(rounds, (System.nanoTime() - started) / 1_000_000_000, dir);
+        report(rounds, (System.nanoTime() - started) / 1_000_000_000, dir, crashKills > 0 ? crashUnavailable : "not run");
         System.exit(exit);
     }
 
-    static void report(List<Round> rounds, long seconds, Path dir) {
+    static void report(List<Round> rounds, long seconds, Path dir, String crashUnavailable) {
         List<Round> ck = rounds.stream().filter(r -> r.system().equals("cfgserver") && r.fault().equals("kill")).toList();
         List<Round> sk = rounds.stream().filter(r -> r.system().equals("sentinel") && r.fault().equals("kill")).toList();
+        List<Round> cc = rounds.stream().filter(r -> r.system().equals("cfgserver") && r.fault().equals("kill-crash-aware")).toList();
         List<Round> cp = rounds.stream().filter(r -> r.system().equals("cfgserver") && r.fault().equals("partition")).toList();
         List<Round> sp = rounds.stream().filter(r -> r.system().equals("sentinel") && r.fault().equals("partition")).toList();
         long crto = median(field(ck, Round::rtoMs));
@@ -838,8 +920,20 @@ public final class FailoverBench {
         System.out.printf("  lost acked writes             cfgserver total %d | sentinel total %d%n",
                 field(ck, Round::lost).stream().mapToLong(Long::longValue).sum(),
                 field(sk, Round::lost).stream().mapToLong(Long::longValue).sum());
-        System.out.printf("  cfgserver breakdown medians (controller's +failover-timings): %s%n", breakdownMedians(ck));
+        System.out.printf("  cfgserver breakdown p50/p99 (controller's +failover-timings): %s%n", breakdownStats(ck));
         System.out.printf("  sentinel breakdown medians (first event seen by the agent, from the kill): %s%n", breakdownMedians(sk));
+        long ccrto = median(field(cc, Round::rtoMs));
+        System.out.printf("== kill -9, crash-aware detection (refusedDownAfterMillis %d; the kill rounds above ran with 0)%n",
+                CRASH_REFUSED_DOWN_AFTER_MS);
+        if (crashUnavailable != null) {
+            System.out.printf("  crash-aware: not available (%s)%n", crashUnavailable);
+        } else {
+            System.out.printf("  RTO          cfgserver crash-aware %s (goal <= %d) | rule off %s%n", stats(field(cc, Round::rtoMs)),
+                    CRASH_RTO_GOAL_MS, stats(field(ck, Round::rtoMs)));
+            System.out.printf("  failed writes in the window   %s; lost acked writes total %d%n", stats(field(cc, Round::failedWrites)),
+                    field(cc, Round::lost).stream().mapToLong(Long::longValue).sum());
+            System.out.printf("  breakdown p50/p99: %s%n", breakdownStats(cc));
+        }
         long clost = measured(cp).stream().mapToLong(Long::longValue).sum();
         long slost = measured(sp).stream().mapToLong(Long::longValue).sum();
         System.out.printf("== partition: old master cut off from control plane and replicas, still reachable by twemproxy%n");
@@ -851,13 +945,45 @@ public final class FailoverBench {
                 stats(field(cp, Round::lostWindowMs)), stats(field(sp, Round::lostWindowMs)));
         System.out.printf("  cut -> first write kept on the new master  cfgserver %s | sentinel %s%n",
                 stats(field(cp, Round::switchMs)), stats(field(sp, Round::switchMs)));
-        System.out.printf("  cfgserver breakdown medians: %s%n", breakdownMedians(cp));
+        System.out.printf("  cfgserver breakdown p50/p99: %s%n", breakdownStats(cp));
         System.out.printf("  sentinel breakdown medians: %s%n", breakdownMedians(sp));
+        // the failover path after detection: the same steps whatever the fault, so every cfgserver round counts
+        List<Long> path = rounds.stream().filter(r -> r.ok() && r.system().equals("cfgserver")
+                && r.breakdown().containsKey(PATH)).map(r -> r.breakdown().get(PATH)).toList();
+        System.out.printf("== failover path (%s, every cfgserver round): %s, p99 %d | goal p50 <= %d, p99 <= %d%n", PATH,
+                stats(path), percentile(path, 99), PATH_P50_GOAL_MS, PATH_P99_GOAL_MS);
         long failed = rounds.stream().filter(r -> !r.ok()).count();
         System.out.printf("rounds: %d, failed rounds: %d, total %d s, logs in %s%n", rounds.size(), failed, seconds, dir);
         System.out.printf("RESULT cfgserver_rto_p50_ms=%d sentinel_rto_p50_ms=%d rto_ratio=%s cfgserver_lost_partition=%s "
-                + "sentinel_lost_partition=%s%n", crto, srto, ratio(crto, srto),
-                measured(cp).isEmpty() ? "n/a" : Long.toString(clost), measured(sp).isEmpty() ? "n/a" : Long.toString(slost));
+                + "sentinel_lost_partition=%s path_p50_ms=%d (goal %d) path_p99_ms=%d (goal %d) crash_rto_p50_ms=%s (goal %d)%n",
+                crto, srto, ratio(crto, srto),
+                measured(cp).isEmpty() ? "n/a" : Long.toString(clost), measured(sp).isEmpty() ? "n/a" : Long.toString(slost),
+                median(path), PATH_P50_GOAL_MS, percentile(path, 99), PATH_P99_GOAL_MS,
+                crashUnavailable != null ? "n/a" : Long.toString(ccrto), CRASH_RTO_GOAL_MS);
+    }
+
+    /** The breakdown key of the whole path after detection, from the controller's +failover-timings. */
+    static final String PATH = "detection->proxies";
+
+    /** Nearest-rank percentile; -1 when empty. */
+    static long percentile(List<Long> v, int p) {
+        if (v.isEmpty()) {
+            return -1;
+        }
+        List<Long> s = new ArrayList<>(v);
+        s.sort(null);
+        int rank = (int) Math.ceil(p / 100.0 * s.size());
+        return s.get(Math.max(0, rank - 1));
+    }
+
+    static Map<String, String> breakdownStats(List<Round> rounds) {
+        Map<String, List<Long>> all = new LinkedHashMap<>();
+        for (Round r : rounds) {
+            r.breakdown().forEach((k, v) -> all.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        all.forEach((k, v) -> m.put(k, median(v) + "/" + percentile(v, 99)));
+        return m;
     }
 
     static void closeNodes(Map<String, List<Node>> topo) {

@@ -15,8 +15,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * A TCP relay on 127.0.0.1: every connection accepted on {@link #port()} is forwarded, byte for
  * byte, to a target port on 127.0.0.1. {@link #cut()} simulates a network partition on that path:
  * every relayed connection is closed and the listening socket too, so new connections are refused
- * until {@link #heal()} listens again on the same port. Two threads per relayed connection
- * (blocking I/O): meant for the few connections of a test, not for load.
+ * until {@link #heal()} listens again on the same port. {@link #blackhole()} simulates a partition
+ * that drops packets instead: nothing is refused or closed, every byte is dropped and new
+ * connections are accepted and never served, so the other side sees only timeouts (as behind a
+ * firewall that drops); {@link #heal()} then closes what lived through it (its streams lost bytes).
+ *
+ * <p>In front of a redis that was killed (not cut) the relay behaves like that process's host: a
+ * new connection is accepted and closed at once (the relay's connect to the dead port is refused)
+ * and a relayed connection closes when redis' side closes; nothing is left hanging. The failover
+ * bench's kill rounds use no relay at all, so a killed redis refuses connections itself.
+ *
+ * <p>Two threads per relayed connection (blocking I/O): meant for the few connections of a test,
+ * not for load.
  */
 public final class TcpRelay implements AutoCloseable {
     private final int port;
@@ -24,6 +34,9 @@ public final class TcpRelay implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket server;
     private volatile boolean closed;
+    /** Blackholed: bytes are dropped, new connections held unserved. */
+    private volatile boolean holed;
+    private final Set<Socket> held = ConcurrentHashMap.newKeySet();
 
     private TcpRelay(int port, int targetPort) {
         this.port = port;
@@ -67,8 +80,30 @@ public final class TcpRelay implements AutoCloseable {
         sockets.clear();
     }
 
-    /** Listens again on the same port (a few attempts: the port is below the ephemeral range). */
+    /**
+     * Drops every byte both ways from now on and holds new connections open unserved: no refusal, no
+     * close, only silence (a partition that drops packets). {@link #heal()} ends it.
+     */
+    public synchronized void blackhole() {
+        holed = true;
+    }
+
+    /**
+     * Ends a cut (listens again on the same port; a few attempts: the port is below the ephemeral
+     * range) or a blackhole (closes every connection that lived through it: bytes were dropped).
+     */
     public synchronized void heal() {
+        if (holed) {
+            holed = false;
+            for (Socket socket : sockets) {
+                closeQuietly(socket);
+            }
+            sockets.clear();
+            for (Socket socket : held) {
+                closeQuietly(socket);
+            }
+            held.clear();
+        }
         if (server == null && !closed) {
             listen();
         }
@@ -102,6 +137,10 @@ public final class TcpRelay implements AutoCloseable {
             } catch (IOException e) {
                 return;   // closed by cut() or close()
             }
+            if (holed) {
+                held.add(client);   // accepted by the kernel anyway; never served
+                continue;
+            }
             Socket upstream = new Socket();
             try {
                 client.setTcpNoDelay(true);
@@ -132,6 +171,9 @@ public final class TcpRelay implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    if (holed) {
+                        continue;   // dropped
+                    }
                     out.write(buf, 0, n);
                     out.flush();
                 }
@@ -161,6 +203,8 @@ public final class TcpRelay implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        held.forEach(TcpRelay::closeQuietly);
+        held.clear();
         cut();
     }
 
