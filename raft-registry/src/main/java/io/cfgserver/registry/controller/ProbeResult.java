@@ -10,7 +10,7 @@ import io.cfgserver.registry.topology.Address;
  * @param linkDownSeconds on a replica whose link is down: master_link_down_since_seconds (-1 if unknown)
  * @param failure         why there was no valid reply; null when {@code ok}
  */
-public record ProbeResult(boolean ok, long atNanos, String role, Address masterOf, boolean linkUp,
+public record ProbeResult(boolean ok, long atNanos, ProbeRole role, Address masterOf, boolean linkUp,
         long linkDownSeconds, long offset, String error, ProbeFailure failure) {
 
     public ProbeResult {
@@ -27,10 +27,10 @@ public record ProbeResult(boolean ok, long atNanos, String role, Address masterO
     }
 
     public boolean isMaster() {
-        return ok && "master".equals(role);
+        return ok && role == ProbeRole.MASTER;
     }
 
     public boolean isReplicaOf(Address master) {
-        return ok && "slave".equals(role) && master.equals(masterOf);
+        return ok && role == ProbeRole.REPLICA && master.equals(masterOf);
     }
 }

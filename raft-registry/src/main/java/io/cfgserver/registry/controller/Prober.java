@@ -587,8 +587,8 @@ public final class Prober implements Probes, AutoCloseable {
                 }
             }
         });
-        String role = v[0] == null ? "unknown" : v[0];
-        if (role.equals("slave")) {
+        ProbeRole role = ProbeRole.parse(v[0]);
+        if (role == ProbeRole.REPLICA) {
             Address master = null;
             try {
                 master = new Address(v[1], Integer.parseInt(v[2] == null ? "0" : v[2]));

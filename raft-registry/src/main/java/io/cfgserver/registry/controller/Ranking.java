@@ -41,7 +41,7 @@ public final class Ranking {
                 why = "region " + r.region() + " is not the master's " + region;
             } else if (v == null || p == null || !p.ok() || v.silentNanos(nowNanos) > downAfterMillis * 1_000_000L) {
                 why = "not reachable now";
-            } else if (!"slave".equals(p.role())) {
+            } else if (p.role() != ProbeRole.REPLICA) {
                 why = "role " + p.role();
             } else if (!p.linkUp() && (p.linkDownSeconds() < 0 || p.linkDownSeconds() * 1000 > maxLinkDownMillis)) {
                 why = "link to the master down for " + p.linkDownSeconds() + " s";

@@ -125,8 +125,8 @@ final class FakeFleet implements Probes, RedisOps {
                     n.health == Health.REFUSED));
         }
         ProbeResult r = n.masterOf == null
-                ? new ProbeResult(true, now, "master", null, false, -1, n.offset, null, null)
-                : new ProbeResult(true, now, "slave", n.masterOf, nodes.containsKey(n.masterOf)
+                ? new ProbeResult(true, now, ProbeRole.MASTER, null, false, -1, n.offset, null, null)
+                : new ProbeResult(true, now, ProbeRole.REPLICA, n.masterOf, nodes.containsKey(n.masterOf)
                         && nodes.get(n.masterOf).health == Health.UP, 0, n.offset, null, null);
         return Optional.of(new Prober.View(since, now, r));
     }

@@ -254,7 +254,7 @@ class ProberTest {
         ProbeResult r = Prober.parse("# Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6379\r\n"
                 + "master_link_status:down\r\nmaster_link_down_since_seconds:7\r\nslave_repl_offset:123\r\n"
                 + "master_repl_offset:999\r\n", 5);
-        assertThat(r.role()).isEqualTo("slave");
+        assertThat(r.role()).isEqualTo(ProbeRole.REPLICA);
         assertThat(r.masterOf()).isEqualTo(Address.parse("10.0.0.1:6379"));
         assertThat(r.linkUp()).isFalse();
         assertThat(r.linkDownSeconds()).isEqualTo(7);

@@ -20,7 +20,7 @@ class RankingTest {
 
     /** A replica probe seen just now: role slave of M, link up, at {@code offset}. */
     static Prober.View replica(long offset) {
-        return new Prober.View(0, NOW, new ProbeResult(true, NOW, "slave", M, true, -1, offset, null, null));
+        return new Prober.View(0, NOW, new ProbeResult(true, NOW, ProbeRole.REPLICA, M, true, -1, offset, null, null));
     }
 
     static Optional<Ranking.Candidate> best(Group g, Map<Address, Prober.View> views) {
@@ -63,9 +63,9 @@ class RankingTest {
     @Test
     void refusesAReplicaWhoseLinkHasBeenDownTooLong() {
         Group g = group(Instance.of(a(2)));
-        Prober.View longDown = new Prober.View(0, NOW, new ProbeResult(true, NOW, "slave", M, false, 60, 500, null, null));
+        Prober.View longDown = new Prober.View(0, NOW, new ProbeResult(true, NOW, ProbeRole.REPLICA, M, false, 60, 500, null, null));
         assertThat(best(g, Map.of(a(2), longDown))).isEmpty();
-        Prober.View justDown = new Prober.View(0, NOW, new ProbeResult(true, NOW, "slave", M, false, 2, 500, null, null));
+        Prober.View justDown = new Prober.View(0, NOW, new ProbeResult(true, NOW, ProbeRole.REPLICA, M, false, 2, 500, null, null));
         assertThat(best(g, Map.of(a(2), justDown))).isPresent();
     }
 

@@ -89,8 +89,8 @@ public class InstancesResource {
         Long offset = up && last.offset() >= 0 ? last.offset() : null;
         Long lag = masterOffset != null && offset != null ? Math.max(0, masterOffset - offset) : null;
         return new InstanceView(g.id(), i.address().toString(), role, i.banned(), i.stale(), up,
-                up ? last.role() : null, up && last.masterOf() != null ? last.masterOf().toString() : null,
-                up && !"master".equals(last.role()) ? last.linkUp() : null, offset, lag,
+                up ? last.role().wire() : null, up && last.masterOf() != null ? last.masterOf().toString() : null,
+                up && last.role() != io.cfgserver.registry.controller.ProbeRole.MASTER ? last.linkUp() : null, offset, lag,
                 last == null ? null : (now - last.atNanos()) / 1_000_000L, v.silentNanos(now) / 1_000_000L,
                 up || last == null ? null : last.error(), known(up, v.usage(), Prober.Usage::usedMemoryBytes),
                 known(up, v.usage(), Prober.Usage::maxMemoryBytes), known(up, v.usage(), Prober.Usage::connectedClients),
