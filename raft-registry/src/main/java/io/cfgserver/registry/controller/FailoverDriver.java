@@ -361,14 +361,16 @@ final class FailoverDriver {
      */
     private boolean repointing(String cluster, Group g, Failover f) {
         Address master = g.master().address();
-        persistDesiredConfig(cluster, g, f);
         Cluster c = registry.readLocal().cluster(cluster).orElse(null);
         if (c == null) {
             return false;
         }
-        // the new master's stamp first: the replicas re-pointed next copy it
-        care.applyStamp(c, g);
+        // every Redis call runs while the proxies switch (the wait for them starts at once): the new master's
+        // config file and stamp first (the replicas re-pointed next copy the stamp), then the other replicas and
+        // the old master when it answers (an unreachable one costs a timeout here, not on the path)
         CompletableFuture<Void> repointed = CompletableFuture.runAsync(() -> {
+            persistDesiredConfig(cluster, g, f);
+            care.applyStamp(c, g);
             for (Instance r : g.replicas()) {
                 try {
                     ProbeResult p = probes.view(r.address()).map(Prober.View::last).orElse(null);
