@@ -32,6 +32,7 @@ type record struct {
 	Call    *int64 `json:"call"`
 	Return  *int64 `json:"return"`
 	Outcome string `json:"outcome"`
+	Status  *int   `json:"status"` // informational: the HTTP status of a failed or unknown operation (-1: none)
 }
 
 // History is what the checker checks, and counts of what was read.
