@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * then checks the history.
  *
  * <p>{@code -Dlinearizability.seconds=N} (default 60) runs the workload longer;
- * {@code -Dlinearizability.clients=N} (default 5) changes the number of clients. The history and
+ * {@code -Dlinearizability.clients=N} (default 5) changes the number of clients;
+ * {@code -Dlinearizability.reads=local} is the negative control (see {@link #READ_QUERY}). The history and
  * the checker's verdict are kept in {@code tests/target/linearizability/}.
  */
 @Timeout(900)
@@ -51,6 +52,12 @@ class RegistryLinearizabilityIT {
     static final String CLUSTER = "lin";
     static final long[] VALUES = {1000, 1100, 1200, 1300, 1400};
     static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * {@code -Dlinearizability.reads=local} reads with {@code ?consistency=local} (a peer's own view,
+     * not linearizable): a control that shows the checker catching stale reads; the test then fails.
+     */
+    static final String READ_QUERY = System.getProperty("linearizability.reads", "").equals("local")
+            ? "?consistency=local" : "";
 
     @TempDir
     static Path tmp;
@@ -205,7 +212,7 @@ class RegistryLinearizabilityIT {
             long call = System.nanoTime() - t0;
             if (dice < 4) {
                 record.put("kind", "read");
-                Answer a = send(http, "GET", url, null);
+                Answer a = send(http, "GET", url + READ_QUERY, null);
                 long ret = System.nanoTime() - t0;
                 if (a.status() == 200) {
                     lastRead = a.body().path("downAfterMillis").asLong();
