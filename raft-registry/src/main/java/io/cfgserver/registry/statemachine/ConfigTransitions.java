@@ -1,6 +1,7 @@
 package io.cfgserver.registry.statemachine;
 
 import static io.cfgserver.registry.statemachine.Transitions.cluster;
+import static io.cfgserver.registry.statemachine.Transitions.conflict;
 import static io.cfgserver.registry.statemachine.Transitions.invalid;
 import static io.cfgserver.registry.statemachine.Transitions.notFound;
 import static io.cfgserver.registry.statemachine.Transitions.ok;
@@ -272,18 +273,32 @@ final class ConfigTransitions {
 
     static Outcome applyPatchPolicy(RegistryState s, PatchPolicy c) {
         Cluster cluster = cluster(s, c.cluster());
-        Map<String, JsonNode> fields = new TreeMap<>();
-        (c.fields() == null ? Map.<String, String>of() : c.fields()).forEach((k, v) -> {
-            try {
-                fields.put(k, Json.mapper().readTree(v == null ? "null" : v));
-            } catch (Exception e) {
-                throw invalid("policy field '" + k + "': not a JSON value: " + v);
+        Map<String, JsonNode> fields = jsonValues(c.fields(), "policy field");
+        if (c.hasExpectation()) {
+            // compare-and-set: checked here, in log order, so two changes that expect the same
+            // values cannot both take effect
+            List<String> differ = cluster.policy().mismatches(jsonValues(c.expect(), "expected policy field"));
+            if (!differ.isEmpty()) {
+                throw conflict("the policy of " + cluster.logId() + " is not as expected: " + String.join("; ", differ)
+                        + "; nothing was changed: read the policy again and retry, expecting the values read");
             }
-        });
+        }
         Policy policy = cluster.policy().patched(fields);
         Cluster next = cluster.withPolicy(policy);
         String what = fields.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
         return ok(s.withCluster(next).withEvent(cluster.name(), c.atMillis(), "+policy-changed", cluster.logId(), what),
                 next.version());
+    }
+
+    private static Map<String, JsonNode> jsonValues(Map<String, String> texts, String what) {
+        Map<String, JsonNode> values = new TreeMap<>();
+        (texts == null ? Map.<String, String>of() : texts).forEach((k, v) -> {
+            try {
+                values.put(k, Json.mapper().readTree(v == null ? "null" : v));
+            } catch (Exception e) {
+                throw invalid(what + " '" + k + "': not a JSON value: " + v);
+            }
+        });
+        return values;
     }
 }

@@ -2,6 +2,7 @@ package io.cfgserver.registry.statemachine;
 
 import io.cfgserver.registry.Json;
 import io.cfgserver.registry.command.Command;
+import io.cfgserver.registry.command.PatchPolicy;
 import io.cfgserver.registry.command.CommandResult;
 import io.cfgserver.registry.command.RejectCode;
 import io.cfgserver.registry.topology.Cluster;
@@ -183,7 +184,7 @@ public final class RegistryStateMachine extends BaseStateMachine {
         CommandResult rejection;
         try {
             Command command = Json.read(request.getMessage().getContent().toByteArray(), Command.class);
-            rejection = Transitions.apply(state.get(), command).result();
+            rejection = Transitions.apply(state.get(), leaderCheckOf(command)).result();
         } catch (RuntimeException e) {
             rejection = CommandResult.rejected(RejectCode.INVALID, "the command could not be decoded: " + e.getMessage());
         }
@@ -191,6 +192,18 @@ public final class RegistryStateMachine extends BaseStateMachine {
             trx.setException(RejectedAtLeaderException.of(rejection));
         }
         return trx;
+    }
+
+    /**
+     * What {@link #startTransaction} checks of a command: the command itself, except that a policy
+     * change's expectation is left to {@link #applyTransaction}. The leader's applied state may be
+     * behind what is committed (a leader just elected, or a deposed leader that was paused and does
+     * not know yet): refusing a compare-and-set against it would answer from a stale state, which a
+     * client could observe as a non-linearizable 409. In the log, the expectation is compared against
+     * the state of its turn.
+     */
+    static Command leaderCheckOf(Command command) {
+        return command instanceof PatchPolicy p && p.hasExpectation() ? p.withoutExpectation() : command;
     }
 
     @Override

@@ -163,6 +163,39 @@ public record Policy(
         return next;
     }
 
+    /**
+     * How this policy differs from {@code expected} (field name to the JSON value it should have), one
+     * line per field that differs ({@code "downAfterMillis is 1200, expected 1000"}); empty when every
+     * field has its expected value. Numbers compare by value ({@code 1000} equals {@code 1000.0}).
+     * Throws {@link InvalidTopologyException} for an unknown field or a null value.
+     */
+    public List<String> mismatches(Map<String, JsonNode> expected) {
+        ObjectNode current = io.cfgserver.registry.Json.mapper().valueToTree(this);
+        List<String> differ = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> e : new TreeMap<>(expected).entrySet()) {
+            String field = e.getKey();
+            JsonNode want = e.getValue();
+            JsonNode is = current.get(field);
+            if (is == null) {
+                Set<String> known = new TreeSet<>();
+                current.fieldNames().forEachRemaining(known::add);
+                throw new InvalidTopologyException("unknown policy field '" + field + "' in expect; known fields: "
+                        + String.join(", ", known));
+            }
+            if (want == null || want.isNull()) {
+                throw new InvalidTopologyException("expected value of policy field '" + field
+                        + "' cannot be null: give the value you read");
+            }
+            boolean same = is.isNumber() && want.isNumber()
+                    ? is.decimalValue().compareTo(want.decimalValue()) == 0
+                    : is.equals(want);
+            if (!same) {
+                differ.add(field + " is " + is + ", expected " + want);
+            }
+        }
+        return differ;
+    }
+
     /** Every reason this policy is unusable, empty when it is fine. */
     public List<String> problems() {
         List<String> p = new ArrayList<>();

@@ -195,6 +195,72 @@ class ConfigTransitionsTest {
     }
 
     @Test
+    void aPolicyChangeWhoseExpectationHoldsTakesEffect() {
+        RegistryState s = ok(demo(), new PatchPolicy("demo", Map.of("downAfterMillis", "1200"),
+                Map.of("downAfterMillis", "1000", "proxyFencing", "\"per-group\""), T));
+        assertThat(s.cluster("demo").orElseThrow().policy().downAfterMillis()).isEqualTo(1200);
+        // numbers compare by value
+        s = ok(s, new PatchPolicy("demo", Map.of("downAfterMillis", "1300"), Map.of("downAfterMillis", "1200.0"), T));
+        assertThat(s.cluster("demo").orElseThrow().policy().downAfterMillis()).isEqualTo(1300);
+    }
+
+    @Test
+    void aPolicyChangeWhoseExpectationFailsIsAConflictAndChangesNothing() {
+        RegistryState s = ok(demo(), new PatchPolicy("demo", Map.of("downAfterMillis", "1200"), T));
+        rejects(s, new PatchPolicy("demo", Map.of("downAfterMillis", "1500"), Map.of("downAfterMillis", "1000"), T),
+                RejectCode.CONFLICT, "downAfterMillis is 1200, expected 1000; nothing was changed");
+        // one failed field refuses the whole change, also of the fields whose expectation holds
+        rejects(s, new PatchPolicy("demo", Map.of("downAfterMillis", "1500", "autoFailover", "false"),
+                Map.of("downAfterMillis", "1200", "autoFailover", "false"), T), RejectCode.CONFLICT,
+                "autoFailover is true, expected false");
+    }
+
+    @Test
+    void ofTwoChangesExpectingTheSameValueOnlyTheFirstTakesEffect() {
+        RegistryState s = demo();
+        PatchPolicy a = new PatchPolicy("demo", Map.of("downAfterMillis", "2000"), Map.of("downAfterMillis", "1000"), T);
+        PatchPolicy b = new PatchPolicy("demo", Map.of("downAfterMillis", "3000"), Map.of("downAfterMillis", "1000"), T);
+        s = ok(s, a);
+        rejects(s, b, RejectCode.CONFLICT, "downAfterMillis is 2000, expected 1000");
+        assertThat(s.cluster("demo").orElseThrow().policy().downAfterMillis()).isEqualTo(2000);
+    }
+
+    @Test
+    void anExpectationOfAnUnknownFieldOrOfNullIsInvalid() {
+        rejects(demo(), new PatchPolicy("demo", Map.of("downAfterMillis", "1200"), Map.of("nope", "1"), T),
+                RejectCode.INVALID, "unknown policy field 'nope' in expect");
+        rejects(demo(), new PatchPolicy("demo", Map.of("downAfterMillis", "1200"), Map.of("downAfterMillis", "null"), T),
+                RejectCode.INVALID, "cannot be null");
+        rejects(demo(), new PatchPolicy("demo", Map.of("downAfterMillis", "1200"), Map.of("downAfterMillis", "{x"), T),
+                RejectCode.INVALID, "not a JSON value");
+    }
+
+    @Test
+    void aPolicyChangeLoggedBeforeExpectationsExistedReadsAsOneWithout() throws Exception {
+        String old = "{\"type\":\"PatchPolicy\",\"cluster\":\"demo\",\"fields\":{\"downAfterMillis\":\"1200\"},"
+                + "\"atMillis\":1000}";
+        var c = (PatchPolicy) Json.mapper().readValue(old, io.cfgserver.registry.command.Command.class);
+        assertThat(c.hasExpectation()).isFalse();
+        assertThat(c).isEqualTo(new PatchPolicy("demo", Map.of("downAfterMillis", "1200"), T));
+        RegistryState s = ok(ok(demo(), new PatchPolicy("demo", Map.of("downAfterMillis", "5000"), T)), c);
+        assertThat(s.cluster("demo").orElseThrow().policy().downAfterMillis()).isEqualTo(1200);
+        PatchPolicy cas = new PatchPolicy("demo", Map.of("downAfterMillis", "1200"), Map.of("downAfterMillis", "1000"), T);
+        assertThat(Json.mapper().readValue(Json.mapper().writeValueAsString(cas), io.cfgserver.registry.command.Command.class))
+                .isEqualTo(cas);
+    }
+
+    @Test
+    void theLeaderLeavesAnExpectationToTheApplyInLogOrder() {
+        PatchPolicy cas = new PatchPolicy("demo", Map.of("downAfterMillis", "1200"), Map.of("downAfterMillis", "999"), T);
+        // the leader's view may be stale: it checks the change, not the expectation ...
+        assertThat(RegistryStateMachine.leaderCheckOf(cas)).isEqualTo(cas.withoutExpectation());
+        assertThat(Transitions.apply(demo(), RegistryStateMachine.leaderCheckOf(cas)).result().ok()).isTrue();
+        // ... and still refuses a change that is invalid whatever the state
+        PatchPolicy bad = new PatchPolicy("demo", Map.of("downAfterMillis", "5"), Map.of("downAfterMillis", "1000"), T);
+        assertThat(Transitions.apply(demo(), RegistryStateMachine.leaderCheckOf(bad)).result().ok()).isFalse();
+    }
+
+    @Test
     void aPatchWithNullsSurvivesTheLogsJson() throws Exception {
         Map<String, String> change = new HashMap<>();
         change.put("maxmemory", null);

@@ -21,13 +21,19 @@ import java.util.TreeMap;
 
 /**
  * {@code /v1/clusters/{name}/policy}. PUT takes the fields to change; the others keep their value
- * (so {@code {"autoFailover":false}} is enough to switch automatic failover off).
+ * (so {@code {"autoFailover":false}} is enough to switch automatic failover off). With
+ * {@code "expect":{field: value, ...}} the change applies only if those fields have those values
+ * when the registry applies it, else 409 and nothing changes (optimistic concurrency: read, then
+ * change expecting what was read).
  */
 @RolesAllowed(Role.VIEWER_NAME)
 @Path("/v1/clusters/{name}/policy")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class PolicyResource {
+    /** The body field of a conditional change: the values the policy must have for the change to apply. */
+    static final String EXPECT = "expect";
+
     private final RegistryClient registry;
     private final Clock clock;
 
@@ -49,10 +55,13 @@ public class PolicyResource {
         }
         Map<String, JsonNode> fields = new TreeMap<>();
         body.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
+        Map<String, JsonNode> expect = expectation(fields.remove(EXPECT));
         Policy next;
         try {
             // the same rules the state machine applies, answered at once: a malformed field is 400 ...
-            next = Reads.cluster(registry.readLocal(), name).policy().merged(fields);
+            Policy current = Reads.cluster(registry.readLocal(), name).policy();
+            next = current.merged(fields);
+            current.mismatches(expect); // names and nulls only: whether it holds is decided in the registry
         } catch (InvalidTopologyException e) {
             throw ApiError.badRequest(e.getMessage());
         }
@@ -60,10 +69,28 @@ public class PolicyResource {
         if (!next.problems().isEmpty()) {
             throw ApiError.invalid("policy is invalid: " + String.join("; ", next.problems()));
         }
-        Map<String, String> texts = new TreeMap<>();
-        fields.forEach((k, v) -> texts.put(k, v.toString()));
-        // merged inside the state machine: a concurrent change of another field is not lost
-        registry.submit(new PatchPolicy(name, texts, clock.millis()));
+        // merged inside the state machine: a concurrent change of another field is not lost; the
+        // expectation is compared there too, in log order (409 when it does not hold)
+        registry.submit(new PatchPolicy(name, texts(fields), expect.isEmpty() ? null : texts(expect), clock.millis()));
         return Reads.cluster(registry.readLocal(), name).policy();
+    }
+
+    private static Map<String, JsonNode> expectation(JsonNode expect) {
+        Map<String, JsonNode> values = new TreeMap<>();
+        if (expect == null) {
+            return values;
+        }
+        if (!expect.isObject() || expect.isEmpty()) {
+            throw ApiError.badRequest("\"expect\" must be a JSON object naming the policy fields' current values,"
+                    + " e.g. {\"expect\":{\"downAfterMillis\":1000},\"downAfterMillis\":1200}; got " + expect);
+        }
+        expect.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue()));
+        return values;
+    }
+
+    private static Map<String, String> texts(Map<String, JsonNode> values) {
+        Map<String, String> texts = new TreeMap<>();
+        values.forEach((k, v) -> texts.put(k, v.toString()));
+        return texts;
     }
 }
