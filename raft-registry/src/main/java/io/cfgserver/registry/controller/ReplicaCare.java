@@ -41,7 +41,8 @@ final class ReplicaCare {
     /** Per replica: since when (nanos) it has had a problem (down, out of sync, lagging). */
     private final Map<String, Long> badSince = new ConcurrentHashMap<>();
 
-    private record Stamped(String text, long atNanos) {
+    /** The stamp written, when, and the cluster version and group record it was made from. */
+    private record Stamped(String text, long atNanos, long version, Group group) {
     }
 
     ReplicaCare(RegistryClient registry, Probes probes, RedisOps redis, ControllerConfig config, Clock clock,
@@ -127,12 +128,19 @@ final class ReplicaCare {
      * again every {@link #STAMP_REFRESH_NANOS}, in case the database was flushed.
      */
     void applyStamp(Cluster c, Group g) {
-        FencingStamp stamp = FencingStamp.of(c, g);
-        String text = stamp.encode();
         String k = c.name() + "/" + g.id() + "@" + g.master().address();
         long now = nanos.getAsLong();
         Stamped last = stamped.get(k);
-        if (last != null && last.text().equals(text) && now - last.atNanos() < STAMP_REFRESH_NANOS) {
+        boolean fresh = last != null && now - last.atNanos() < STAMP_REFRESH_NANOS;
+        if (fresh && last.version() == c.version() && last.group() == g) {
+            // a stamp is made from the cluster's topology (versioned) and the group's record (bans and epoch are
+            // not versioned, but change the record): the same objects make the same stamp
+            return;
+        }
+        FencingStamp stamp = FencingStamp.of(c, g);
+        String text = stamp.encode();
+        if (fresh && last.text().equals(text)) {
+            stamped.put(k, new Stamped(text, last.atNanos(), c.version(), g));
             return;
         }
         try {
@@ -144,7 +152,7 @@ final class ReplicaCare {
                 }
             }
             redis.writeStamp(g.master().address(), stamp);
-            stamped.put(k, new Stamped(text, now));
+            stamped.put(k, new Stamped(text, now, c.version(), g));
         } catch (RuntimeException e) {
             LOG.debug("stamping {} failed: {}", g.master().address(), e.toString());
         }
