@@ -236,9 +236,14 @@ public final class FleetBench {
         }
         Map<String, Long> b = new LinkedHashMap<>();
         String port = old.substring(old.lastIndexOf(':'));
-        await("+failover-timings of " + group, 15_000, () -> {
-            for (JsonNode e : http.get(base + "/v1/clusters/" + cluster + "/events?limit=1000&afterSeq=" + seq)
-                    .expect(200).json()) {
+        long[] after = {seq};
+        await("+failover-timings of " + group, 30_000, () -> {
+            // page through: in a fleet, other groups' events may come first by the thousand
+            List<JsonNode> page = new ArrayList<>();
+            http.get(base + "/v1/clusters/" + cluster + "/events?limit=1000&afterSeq=" + after[0]).expect(200).json()
+                    .forEach(page::add);
+            for (JsonNode e : page) {
+                after[0] = Math.max(after[0], e.get("seq").asLong());
                 String type = e.get("type").asText();
                 String subject = e.get("subject").asText();
                 long at = e.get("atMillis").asLong() - t0;
