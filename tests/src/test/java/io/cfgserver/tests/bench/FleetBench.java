@@ -336,7 +336,7 @@ public final class FleetBench {
                 temporalTarget = t.target();
             }
             ServiceCluster registry = ServiceCluster.builder().dir(dir.resolve("registry")).temporalTarget(temporalTarget)
-                    .eachPeer(b -> b.jvmArgs("-Ddw.registry.snapshotThreshold=200")).start();
+                    .eachPeer(b -> b.jvmArgs("-Ddw.registry.snapshotThreshold=20")).start();
             CLEANUP.push(registry);
             Http http = registry.http();
             System.out.printf("registry: 3 peers up after %d s (Temporal %s)%n", (System.nanoTime() - started) / 1_000_000_000,
@@ -352,7 +352,7 @@ public final class FleetBench {
             http.put(base + "/v1/clusters/demo/policy", Map.of("downAfterMillis", DOWN_AFTER_MS)).expect(200);
             await("demo: every peer sees 5 instances up, replicas stamped", 60_000,
                     () -> allUp(registry, "demo", 5) && stamped(d1) && stamped(d2));
-            sleep(5000);
+            sleep(30_000); // the JIT settles first: idle is what a peer pays for weeks, not in its first minute
             List<PeerCost> idle = measure(registry, idleWindow, "idle: 3 peers watching 5 instances");
             Map<String, Long> small = killAndFailOver(registry, "demo", "g1", d1.get(0));
             System.out.println("== failover in the 5-instance cluster (kill -9 of g1's master): " + small);
@@ -471,7 +471,7 @@ public final class FleetBench {
         ServiceProcess.Peer p4 = ServiceProcess.Peer.onLoopback("p4", LoopbackPorts.next());
         members.add(p4);
         ServiceProcess peer = ServiceProcess.builder("p4").peers(members).dir(dir.resolve("p4")).temporalTarget(temporalTarget)
-                .jvmArgs("-Ddw.registry.snapshotThreshold=200").build();
+                .jvmArgs("-Ddw.registry.snapshotThreshold=20").build();
         CLEANUP.push(peer);
         peer.start();
         await("p4 answers", 120_000, () -> LoopbackPorts.accepting(peer.restPort()));
