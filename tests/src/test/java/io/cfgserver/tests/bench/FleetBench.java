@@ -336,7 +336,7 @@ public final class FleetBench {
                 temporalTarget = t.target();
             }
             ServiceCluster registry = ServiceCluster.builder().dir(dir.resolve("registry")).temporalTarget(temporalTarget)
-                    .eachPeer(b -> b.jvmArgs("-Ddw.registry.snapshotThreshold=20")).start();
+                    .eachPeer(b -> b.jvmArgs("-Ddw.registry.snapshotThreshold=100")).start();
             CLEANUP.push(registry);
             Http http = registry.http();
             System.out.printf("registry: 3 peers up after %d s (Temporal %s)%n", (System.nanoTime() - started) / 1_000_000_000,
@@ -471,7 +471,7 @@ public final class FleetBench {
         ServiceProcess.Peer p4 = ServiceProcess.Peer.onLoopback("p4", LoopbackPorts.next());
         members.add(p4);
         ServiceProcess peer = ServiceProcess.builder("p4").peers(members).dir(dir.resolve("p4")).temporalTarget(temporalTarget)
-                .jvmArgs("-Ddw.registry.snapshotThreshold=20").build();
+                .jvmArgs("-Ddw.registry.snapshotThreshold=100").build();
         CLEANUP.push(peer);
         peer.start();
         await("p4 answers", 120_000, () -> LoopbackPorts.accepting(peer.restPort()));
