@@ -403,7 +403,13 @@ public final class FleetBench {
                         + " measuring anyway%n", upOnEveryPeer(registry, "fleet"), instances);
             }
             long upMs = (System.nanoTime() - u0) / 1_000_000;
-            await("fleet: real replicas stamped", 60_000, () -> real.stream().allMatch(FleetBench::stamped));
+            try {
+                await("fleet: real replicas stamped", 60_000, () -> real.stream().allMatch(FleetBench::stamped));
+            } catch (IllegalStateException e) {
+                // the leader's maintenance stamps a master only when its last probe is fresh (3 periods): an
+                // overloaded machine may never get there; the failover below then says so (no-good-replica)
+                System.out.println("fleet: the real masters were NOT stamped within 60 s: measuring anyway");
+            }
             System.out.printf("fleet: every peer saw all %d instances up %d ms after the create%n", groups * 2, upMs);
             sleep(10_000);
             List<PeerCost> busy = measure(registry, window, "fleet: 3 peers watching " + groups * 2 + " instances");
