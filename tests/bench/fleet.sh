@@ -23,7 +23,8 @@
 # Prints a line per phase and last:
 #   RESULT fleet_cpu_cores_max=…(goal<=1) … failover_small_ms=… failover_fleet_ms=… new_peer_caught_up_ms=…
 #          idle_cpu_pct_max=…(goal<=2)
-# Every process it starts is stopped at the end (also on failure). About 4 minutes on 2 cores. Run it
+# Every process it starts is stopped at the end (also on failure). About 4 minutes on 2 cores. Peers take a
+# snapshot every 100 entries here (the least the config accepts) (-Ddw.registry.snapshotThreshold) so that there is one to measure. Run it
 # alone: flock /tmp/cfgserver-heavy.lock tests/bench/fleet.sh
 # Needs redis-server (apt-get install redis-server).
 # Usage: tests/bench/fleet.sh [--groups 1000] [--real-groups 2] [--window 30] [--idle-window 30]

@@ -236,9 +236,14 @@ public final class FleetBench {
         }
         Map<String, Long> b = new LinkedHashMap<>();
         String port = old.substring(old.lastIndexOf(':'));
-        await("+failover-timings of " + group, 15_000, () -> {
-            for (JsonNode e : http.get(base + "/v1/clusters/" + cluster + "/events?limit=1000&afterSeq=" + seq)
-                    .expect(200).json()) {
+        long[] after = {seq};
+        await("+failover-timings of " + group, 30_000, () -> {
+            // page through: in a fleet, other groups' events may come first by the thousand
+            List<JsonNode> page = new ArrayList<>();
+            http.get(base + "/v1/clusters/" + cluster + "/events?limit=1000&afterSeq=" + after[0]).expect(200).json()
+                    .forEach(page::add);
+            for (JsonNode e : page) {
+                after[0] = Math.max(after[0], e.get("seq").asLong());
                 String type = e.get("type").asText();
                 String subject = e.get("subject").asText();
                 long at = e.get("atMillis").asLong() - t0;
@@ -331,7 +336,7 @@ public final class FleetBench {
                 temporalTarget = t.target();
             }
             ServiceCluster registry = ServiceCluster.builder().dir(dir.resolve("registry")).temporalTarget(temporalTarget)
-                    .eachPeer(b -> b.jvmArgs("-Ddw.registry.snapshotThreshold=200")).start();
+                    .eachPeer(b -> b.jvmArgs("-Ddw.registry.snapshotThreshold=100")).start();
             CLEANUP.push(registry);
             Http http = registry.http();
             System.out.printf("registry: 3 peers up after %d s (Temporal %s)%n", (System.nanoTime() - started) / 1_000_000_000,
@@ -347,7 +352,7 @@ public final class FleetBench {
             http.put(base + "/v1/clusters/demo/policy", Map.of("downAfterMillis", DOWN_AFTER_MS)).expect(200);
             await("demo: every peer sees 5 instances up, replicas stamped", 60_000,
                     () -> allUp(registry, "demo", 5) && stamped(d1) && stamped(d2));
-            sleep(5000);
+            sleep(30_000); // the JIT settles first: idle is what a peer pays for weeks, not in its first minute
             List<PeerCost> idle = measure(registry, idleWindow, "idle: 3 peers watching 5 instances");
             Map<String, Long> small = killAndFailOver(registry, "demo", "g1", d1.get(0));
             System.out.println("== failover in the 5-instance cluster (kill -9 of g1's master): " + small);
@@ -398,7 +403,13 @@ public final class FleetBench {
                         + " measuring anyway%n", upOnEveryPeer(registry, "fleet"), instances);
             }
             long upMs = (System.nanoTime() - u0) / 1_000_000;
-            await("fleet: real replicas stamped", 60_000, () -> real.stream().allMatch(FleetBench::stamped));
+            try {
+                await("fleet: real replicas stamped", 60_000, () -> real.stream().allMatch(FleetBench::stamped));
+            } catch (IllegalStateException e) {
+                // the leader's maintenance stamps a master only when its last probe is fresh (3 periods): an
+                // overloaded machine may never get there; the failover below then says so (no-good-replica)
+                System.out.println("fleet: the real masters were NOT stamped within 60 s: measuring anyway");
+            }
             System.out.printf("fleet: every peer saw all %d instances up %d ms after the create%n", groups * 2, upMs);
             sleep(10_000);
             List<PeerCost> busy = measure(registry, window, "fleet: 3 peers watching " + groups * 2 + " instances");
@@ -466,7 +477,7 @@ public final class FleetBench {
         ServiceProcess.Peer p4 = ServiceProcess.Peer.onLoopback("p4", LoopbackPorts.next());
         members.add(p4);
         ServiceProcess peer = ServiceProcess.builder("p4").peers(members).dir(dir.resolve("p4")).temporalTarget(temporalTarget)
-                .jvmArgs("-Ddw.registry.snapshotThreshold=200").build();
+                .jvmArgs("-Ddw.registry.snapshotThreshold=100").build();
         CLEANUP.push(peer);
         peer.start();
         await("p4 answers", 120_000, () -> LoopbackPorts.accepting(peer.restPort()));
