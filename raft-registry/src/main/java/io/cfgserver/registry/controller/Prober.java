@@ -50,14 +50,22 @@ public final class Prober implements Probes, AutoCloseable {
      * What is known of one instance: since when it is tracked, its last valid reply and last result,
      * and whether every probe since the last valid reply (at least one) was refused.
      */
-    public record View(long sinceNanos, long lastOkNanos, ProbeResult last, Usage usage, boolean refusedOnly) {
+    public record View(long sinceNanos, long lastOkNanos, ProbeResult last, Usage usage, boolean refusedOnly,
+            long refusedSinceNanos) {
+        /** {@link #refusedSinceNanos} when the last probe was not refused. */
+        public static final long NOT_REFUSED = Long.MIN_VALUE;
+
         /** Without usage (not read yet). */
         public View(long sinceNanos, long lastOkNanos, ProbeResult last) {
-            this(sinceNanos, lastOkNanos, last, null, false);
+            this(sinceNanos, lastOkNanos, last, null, false, NOT_REFUSED);
         }
 
         public View(long sinceNanos, long lastOkNanos, ProbeResult last, Usage usage) {
-            this(sinceNanos, lastOkNanos, last, usage, false);
+            this(sinceNanos, lastOkNanos, last, usage, false, NOT_REFUSED);
+        }
+
+        public View(long sinceNanos, long lastOkNanos, ProbeResult last, Usage usage, boolean refusedOnly) {
+            this(sinceNanos, lastOkNanos, last, usage, refusedOnly, NOT_REFUSED);
         }
 
         /** Nanoseconds without a valid reply (since tracking started when there never was one). */
@@ -128,7 +136,7 @@ public final class Prober implements Probes, AutoCloseable {
         Tracked(Address address, long since) {
             this.address = address;
             this.since = since;
-            this.view = new View(since, 0, null, null, false);
+            this.view = new View(since, 0, null, null, false, View.NOT_REFUSED);
         }
     }
 
@@ -509,11 +517,15 @@ public final class Prober implements Probes, AutoCloseable {
         View was = t.view;
         View next;
         if (r.ok()) {
-            next = new View(t.since, r.atNanos(), r, usage != null ? usage : was.usage(), false);
+            next = new View(t.since, r.atNanos(), r, usage != null ? usage : was.usage(), false, View.NOT_REFUSED);
         } else {
             boolean failingAlready = was.last() != null && !was.last().ok();
-            boolean refusedOnly = r.failure() == ProbeFailure.REFUSED && (!failingAlready || was.refusedOnly());
-            next = new View(t.since, was.lastOkNanos(), r, was.usage(), refusedOnly);
+            boolean refused = r.failure() == ProbeFailure.REFUSED;
+            boolean refusedOnly = refused && (!failingAlready || was.refusedOnly());
+            // the start of the unbroken run of refusals this one belongs to (a timeout ends a run)
+            long refusedSince = !refused ? View.NOT_REFUSED
+                    : was.refusedSinceNanos() != View.NOT_REFUSED && failingAlready ? was.refusedSinceNanos() : r.atNanos();
+            next = new View(t.since, was.lastOkNanos(), r, was.usage(), refusedOnly, refusedSince);
         }
         t.view = next;
         try { // after the result is visible: the observer never delays detection
@@ -642,14 +654,20 @@ public final class Prober implements Probes, AutoCloseable {
     }
 
     /**
-     * Down by refusal: every probe since the last valid reply (at least one) was refused, and there has
-     * been no valid reply for longer than {@code refusedAfterMillis}: the process is gone while its host
-     * answers (a crash, a kill). False for an instance that is not tracked.
+     * Down by refusal: the process is gone while its host answers (a crash, a kill). Either every probe
+     * since the last valid reply (at least one) was refused and there has been no valid reply for longer
+     * than {@code refusedAfterMillis}, or the probes have been refused without a break for that long (a
+     * probe that timed out at the moment of the crash does not spoil the rest of the episode). False for
+     * an instance that is not tracked.
      */
     @Override
     public boolean refusedDown(Address address, long refusedAfterMillis) {
-        return view(address).map(v -> v.refusedOnly() && v.silentNanos(nanos.getAsLong()) > refusedAfterMillis * 1_000_000L)
-                .orElse(false);
+        long now = nanos.getAsLong();
+        long after = refusedAfterMillis * 1_000_000L;
+        // every failure since the last reply refused, or (a timeout at the moment of the crash, then refusals)
+        // an unbroken run of refusals as long as the threshold
+        return view(address).map(v -> (v.refusedOnly() && v.silentNanos(now) > after)
+                || (v.refusedSinceNanos() != View.NOT_REFUSED && now - v.refusedSinceNanos() > after)).orElse(false);
     }
 
     /** The answer to another peer's {@link PeerQuestion}. */

@@ -110,6 +110,20 @@ class ProberTest {
     }
 
     @Test
+    void refusalsAfterATimeoutCountOnceTheirRunIsLongEnough() throws IOException {
+        Server s = server(in -> "");  // a hung process first: timeouts
+        Prober p = probing(s.address());
+        assertThat(lastFailure(p, s.address()).failure()).isEqualTo(ProbeFailure.TIMEOUT);
+        s.close(); // then it dies, its host alive: refusals
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.view(s.address()).map(v -> v.last().failure())
+                .orElse(null) == ProbeFailure.REFUSED);
+        Prober.View v = p.view(s.address()).orElseThrow();
+        assertThat(v.refusedOnly()).as("a timeout came first in this episode").isFalse();
+        assertThat(v.refusedSinceNanos()).isNotEqualTo(Prober.View.NOT_REFUSED);
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.refusedDown(s.address(), 300));
+    }
+
+    @Test
     void anErrorReplyIsALiveProcessNeverARefusal() throws IOException {
         Server s = server(cmd -> "-LOADING Redis is loading the dataset in memory\r\n");
         Prober p = probing(s.address());

@@ -429,7 +429,17 @@ class FailoverIT {
         try (Writer w = new Writer(f.proxyPort(), "crash")) {
             await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.size() > 50);
             f.master(0).kill9();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(group(f, 0).path("epoch").asLong()).isEqualTo(1));
+            try {
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(group(f, 0).path("epoch").asLong())
+                        .isEqualTo(1));
+            } catch (AssertionError | RuntimeException e) {
+                // what each peer's prober sees of the killed master (the rule needs every peer to see refusals)
+                for (ServiceProcess p : registry.peers()) {
+                    System.out.println("view of " + p.baseUrl() + ": " + http.get(p.baseUrl()
+                            + "/v1/clusters/crash/instances?consistency=local").json());
+                }
+                throw e;
+            }
             assertThat(events(f)).contains("refusing connections", "refused 3/3");
             long before = w.acked.size();
             await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.size() > before + 50);
