@@ -189,7 +189,6 @@ public final class Controller implements AutoCloseable {
         if (detector.tilted(now)) {
             return;
         }
-        detector.keepWarm(now);
         // One dead master is a failover, whatever the fleet's size; the breaker needs at least two.
         double downShare = masters == 0 || mastersDown < 2 ? 0 : (double) mastersDown / masters;
         long carePeriod = Math.max(CARE_PERIOD_NANOS, masters * CARE_NANOS_PER_GROUP);

@@ -137,33 +137,6 @@ final class Detector {
 
     // ---- objective down --------------------------------------------------------------------------
 
-    /** How often the leader asks each peer a question that needs no answer, so the first real one is warm. */
-    static final long WARM_PERIOD_NANOS = 5_000_000_000L;
-    private volatile long warmedAt = Long.MIN_VALUE / 2;
-    private static final Address NOBODY = new Address("127.0.0.1", 1);
-
-    /**
-     * Keeps the way to the other peers warm: the first objective-down question after a quiet spell paid
-     * for cold connections and cold code (150–300 ms against 15 ms later). Answers are ignored.
-     */
-    void keepWarm(long now) {
-        if (now - warmedAt < WARM_PERIOD_NANOS) {
-            return;
-        }
-        warmedAt = now;
-        String question = new PeerQuestion(PeerQuestion.Rule.SILENT, NOBODY, 0).encode();
-        for (String p : peers.members()) {
-            if (!p.equals(peers.selfId())) {
-                try {
-                    peers.ask(p, question).orTimeout(config.odownTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                            .exceptionally(e -> null);
-                } catch (RuntimeException e) {
-                    // a peer that cannot be asked now is asked again next time
-                }
-            }
-        }
-    }
-
     /**
      * Asks every other peer, in parallel, whether it agrees. Silent: a majority of the members must agree;
      * this peer needs the full {@code downAfter}, the others half of it (their probes run on their own

@@ -437,6 +437,8 @@ class FailoverIT {
                 for (ServiceProcess p : registry.peers()) {
                     System.out.println("view of " + p.baseUrl() + ": " + http.get(p.baseUrl()
                             + "/v1/clusters/crash/instances?consistency=local").json());
+                    System.out.println("log of " + p.baseUrl() + ":\n" + io.cfgserver.tests.support.ChildProcesses.tail(
+                            p.logFile(), 80));
                 }
                 throw e;
             }
