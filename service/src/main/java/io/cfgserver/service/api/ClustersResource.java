@@ -107,9 +107,7 @@ public class ClustersResource {
             throw ApiError.badRequest("afterVersion must be >= 0");
         }
         Duration wait = Reads.waitDuration(waitMs);
-        if (registry.readLocal().cluster(name).isEmpty()) {
-            throw ApiError.notFound("cluster-[" + name + "] does not exist");
-        }
+        Reads.clusterForWrite(registry, name); // 404 only if the leader does not know it either
         Optional<Cluster> seen;
         try {
             seen = registry.awaitVersion(name, after, wait);

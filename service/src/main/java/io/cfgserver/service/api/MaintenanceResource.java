@@ -84,7 +84,8 @@ public class MaintenanceResource {
     @Path("/{target}")
     public jakarta.ws.rs.core.Response end(@PathParam("name") String name, @PathParam("target") String target,
             @Context SecurityContext security) {
-        Cluster c = Reads.cluster(registry.readLocal(), name);
+        // linearizable: a window set through another peer a moment ago must be found, not a 404
+        Cluster c = Reads.cluster(registry.read(), name);
         String stored = target.contains(":") ? Requests.address(target, "target").toString() : target;
         if (c.maintenance().stream().noneMatch(m -> m.target().equals(stored))) {
             throw ApiError.notFound("no maintenance window on " + target + " in cluster-[" + name + "]");

@@ -59,7 +59,7 @@ public class PolicyResource {
         Policy next;
         try {
             // the same rules the state machine applies, answered at once: a malformed field is 400 ...
-            Policy current = Reads.cluster(registry.readLocal(), name).policy();
+            Policy current = Reads.clusterForWrite(registry, name).policy();
             next = current.merged(fields);
             current.mismatches(expect); // names and nulls only: whether it holds is decided in the registry
         } catch (InvalidTopologyException e) {

@@ -22,6 +22,17 @@ final class Reads {
         throw ApiError.badRequest("consistency must be 'linearizable' (default) or 'local', got '" + consistency + "'");
     }
 
+    /**
+     * The cluster for a write's checks: this peer's view when it has the cluster, else a
+     * linearizable read before answering 404, so that a cluster created through another peer a
+     * moment ago is found (this peer may not have applied it yet). The registry decides the write
+     * itself in log order; a check on a slightly older view of an existing cluster only answers
+     * format errors early.
+     */
+    static Cluster clusterForWrite(RegistryClient registry, String name) {
+        return registry.readLocal().cluster(name).orElseGet(() -> cluster(registry.read(), name));
+    }
+
     static Cluster cluster(RegistryState state, String name) {
         return state.cluster(name).orElseThrow(
                 () -> ApiError.notFound("cluster-[" + name + "] does not exist: GET /v1/clusters lists them"));
