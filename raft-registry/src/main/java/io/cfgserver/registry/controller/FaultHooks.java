@@ -11,8 +11,6 @@ import java.nio.file.Path;
  * <ul>
  *   <li>{@code <dir>/crash-at} holding a step name: the first peer to reach that step (of a
  *       failover, or of a slot move's cut-over) deletes the file and halts (a crash at a named step);</li>
- *   <li>{@code <dir>/blackhole-<peer id>} present: every probe of that peer fails (this peer cut off
- *       from Redis). The peer id comes from {@code cfgserver.test.peer}.</li>
  *   <li>{@code <dir>/unreachable-<host:port>} present: every peer's probes of and commands to that
  *       instance fail (the instance cut off from the control plane, while its proxies, replicas and
  *       clients still reach it).</li>
@@ -29,20 +27,18 @@ public final class FaultHooks {
     public static final String AFTER_MIGRATION_COMMIT = "after-migration-commit";
 
     private final Path dir;
-    private final String peer;
 
-    FaultHooks(Path dir, String peer) {
+    FaultHooks(Path dir) {
         this.dir = dir;
-        this.peer = peer == null ? "" : peer;
     }
 
     public static FaultHooks fromSystemProperties() {
         String d = System.getProperty("cfgserver.test.hooksDir");
-        return new FaultHooks(d == null || d.isBlank() ? null : Path.of(d), System.getProperty("cfgserver.test.peer"));
+        return new FaultHooks(d == null || d.isBlank() ? null : Path.of(d));
     }
 
     public static FaultHooks none() {
-        return new FaultHooks(null, null);
+        return new FaultHooks(null);
     }
 
     /** Halts this JVM (exit 137, no shutdown hooks) when the crash-at file names {@code name}. */
@@ -60,10 +56,6 @@ public final class FaultHooks {
         } catch (IOException e) {
             // no hook
         }
-    }
-
-    boolean blackholed() {
-        return dir != null && Files.exists(dir.resolve("blackhole-" + peer));
     }
 
     boolean unreachable(Address instance) {

@@ -304,10 +304,10 @@ public final class Prober implements Probes, AutoCloseable {
         t.deadlineNanos = now + timeout;
         t.retried = false;
         t.late = false;
-        if (hooks.blackholed() || hooks.unreachable(t.address)) {
+        if (hooks.unreachable(t.address)) {
             closeChannel(t);
             // a partition, as the test hook means it: nothing answers, nothing refuses
-            publish(t, ProbeResult.failed(now, ProbeFailure.TIMEOUT, "probes blackholed (test hook)"), now);
+            publish(t, ProbeResult.failed(now, ProbeFailure.TIMEOUT, "instance unreachable (test hook)"), now);
             return;
         }
         t.withUsage = now - t.usageDueNanos >= 0;

@@ -31,8 +31,8 @@ import redis.clients.jedis.Jedis;
 /**
  * Stop-loss against real redis-servers, a real 3-peer registry (separate processes), and, where
  * writes go through twemproxy, a real agent + nutcracker. Each test has its own cluster and Redis
- * processes. Faults: kill -9, and the test-only hooks of {@code FaultHooks} (a crash at a named
- * step, a peer whose probes all fail).
+ * processes. Faults: kill -9, and the test-only hook of {@code FaultHooks} (a crash at a named
+ * step). Network partitions, in network namespaces, are in {@code faults.PartitionIT}.
  */
 @Timeout(900)
 class FailoverIT {
@@ -338,29 +338,6 @@ class FailoverIT {
         assertThat(g.at("/master/address").asText()).isEqualTo(f.groups().get(0).get(1).address());
         assertThat(g.at("/history/0/outcome").asText()).isEqualTo("done");
         assertThat(info(f.groups().get(0).get(1))).contains("role:master");
-    }
-
-    @Test
-    void aLeaderCutOffFromRedisFailsOverNoHealthyMaster() throws Exception {
-        Fleet f = fleet("cutoff", 2, 1);
-        ServiceProcess l = leader();
-        Path hole = hooks.resolve("blackhole-" + l.peerId());
-        Files.writeString(hole, "");
-        try {
-            await().atMost(Duration.ofSeconds(20)).until(() -> events(f).contains("-odown-not-confirmed"));
-            // several more downAfter periods: nothing may happen all along
-            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(250))
-                    .untilAsserted(() -> {
-                        for (int g = 0; g < 2; g++) {
-                            assertThat(group(f, g).path("epoch").asLong()).isZero();
-                            assertThat(group(f, g).at("/master/address").asText()).isEqualTo(f.master(g).address());
-                            assertThat(info(f.master(g))).contains("role:master");
-                        }
-                        assertThat(events(f)).doesNotContain("+failover-start");
-                    });
-        } finally {
-            Files.deleteIfExists(hole);
-        }
     }
 
     @Test
