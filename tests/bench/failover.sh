@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Failover benchmark: cfgserver against Redis Sentinel + a nutcracker-rewriting agent, side by side
 # in one run, on the same topology: 2 groups of 1 master + 2 replicas (redis-server 7.0, no
-# persistence) behind one twemproxy (nutcracker 0.5.0), everything on 127.0.0.1, down-after 1000 ms.
+# persistence) behind one twemproxy (nutcracker 0.5.0), down-after 1000 ms. Kill rounds: everything
+# on 127.0.0.1. Partition rounds: each redis and the proxy in a network namespace of its own (below).
 #
-# cfgserver: 3 registry peers (separate JVMs, Temporal unused), the proxy agent in the bench JVM,
-#   cluster policy downAfterMillis 1000 (maxFailoversPerWindow raised so 8 failovers fit in one run).
+# cfgserver: 3 registry peers (separate JVMs, Temporal unused), the proxy agent in the bench JVM
+#   (partition rounds in netns mode: an agent process in the proxy's namespace), cluster policy
+#   downAfterMillis 1000 (maxFailoversPerWindow raised so 8 failovers fit in one run).
 # baseline:  3 redis-server --sentinel (quorum 2, down-after-milliseconds 1000, failover-timeout 10000,
 #   resolve-hostnames no) and a small Java agent (BaselineAgent) that subscribes to +switch-master on
 #   every Sentinel, re-renders nutcracker.yml (same renderer and slot map) and restarts nutcracker.
@@ -29,7 +31,25 @@
 #   loopback refuses connections, as a crashed process on a living host does.
 #
 # partition rounds (--partitions M, default 3): the old master is cut off from the controllers /
-#   Sentinels and from its replicas but twemproxy still reaches it. Design: every redis has a
+#   Sentinels and from its replicas but twemproxy still reaches it, so the writes it acknowledges
+#   until the proxy switches are lost (the asynchronous-replication window of docs/failover.md).
+#   --partition-mode netns (default; needs root, ip and nft: tests/support/NetLab.java): a lab of
+#   network namespaces on a bridge; each redis of the partition topology in a namespace of its own,
+#   reached at that namespace's address (replicas REPLICAOF it, Sentinel monitors it, cfgserver
+#   registers it); nutcracker in a namespace "px" of its own, listening on px's address, where the
+#   writer connects (cfgserver: the agent process runs in px with its nutcracker; baseline: the
+#   in-process agent starts nutcracker through a wrapper that exec's `ip netns exec <px> nutcracker`).
+#   The control planes stay outside the namespaces (the bench JVM's side of the bridge): the 3
+#   registry peers (listening on the bridge address for the whole run, so the agent in px reaches
+#   them; for the kill rounds it is a local address like 127.0.0.1) and the 3
+#   Sentinels; from a namespace they all come from that one address. The cut: nftables rules in the
+#   namespaces drop every packet between the old master's namespace and (its group's replicas, the
+#   outside), both ways; px is not cut. Drops are silent (timeouts, no refusal), so the crash-aware
+#   rule does not fire, as behind a real partition. The round's clock starts once every rule is in
+#   (the nft runs take some ms, printed per round). Heal: every rule removed. The kill rounds stay on
+#   loopback. When namespaces cannot be built (NetLab.unavailable(): not root, no nft, ...) the
+#   bench says why and falls back to --partition-mode blackhole.
+#   --partition-mode cut|blackhole (the relay fallback), everything on 127.0.0.1: every redis has a
 #   "control path" TCP relay (tests/support/TcpRelay.java) and that relay's address is the only one
 #   the control plane knows: it is the address registered in cfgserver / monitored by Sentinel, the
 #   one replicas REPLICAOF (replica-announce-port = relay port, so Sentinel learns replicas by their
@@ -39,7 +59,8 @@
 #   Cutting the old master's relay (drop every connection, refuse new ones) partitions it from the
 #   controllers, Sentinels and replicas alone. --partition-mode blackhole drops every byte instead
 #   (nothing refused or closed: only timeouts, as behind a firewall that drops packets); a cut relay
-#   refuses connections, which cfgserver's crash-aware rule (refusedDownAfterMillis) reads as a crash. The cut lasts until the control plane has switched
+#   refuses connections, which cfgserver's crash-aware rule (refusedDownAfterMillis) reads as a crash.
+#   In every mode the cut lasts until the control plane has switched
 #   the proxy to a new master, plus 1 s; then it heals and the old master is demoted (its writes of the
 #   window are discarded by the resync). lost = acknowledged writes of the round not readable after
 #   that, reported per round and as the TOTAL over the partition rounds (in the RESULT line). A round
@@ -53,10 +74,12 @@
 #   RESULT cfgserver_rto_p50_ms=… sentinel_rto_p50_ms=… rto_ratio=… cfgserver_lost_partition=… sentinel_lost_partition=…
 #          path_p50_ms=… (goal 150) path_p99_ms=… (goal 250) crash_rto_p50_ms=… (goal 500)
 # (one line). --no-baseline skips the Sentinel phases (their figures print as -1 / n/a).
-# Every process it starts is stopped at the end (also on failure). About 5 minutes on 2 cores.
-# Needs redis-server and nutcracker (apt-get install redis-server nutcracker).
+# Every process it starts is stopped at the end (also on failure), then the namespaces and the
+# bridge are deleted. About 5 minutes on 2 cores.
+# Needs redis-server and nutcracker (apt-get install redis-server nutcracker); netns mode: root,
+# iproute2 and nftables.
 # Usage: tests/bench/failover.sh [--kills 5] [--partitions 3] [--crash-aware 5] [--no-baseline]
-#        [--partition-mode cut|blackhole]
+#        [--partition-mode netns|cut|blackhole]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 mvn -q -B --no-transfer-progress install -DskipTests -pl tests -am

@@ -40,6 +40,7 @@ final class BaselineAgent implements AutoCloseable {
 
     private final Path dir;
     private final String binary;
+    private final String listenHost;
     private final int listenPort;
     private final SlotMap slots;
     private final Map<String, String> masters;
@@ -51,10 +52,11 @@ final class BaselineAgent implements AutoCloseable {
     private long version = 1;
     private volatile boolean closed;
 
-    BaselineAgent(Path dir, String binary, int listenPort, SlotMap slots, Map<String, String> masters,
+    BaselineAgent(Path dir, String binary, String listenHost, int listenPort, SlotMap slots, Map<String, String> masters,
             List<Integer> sentinelPorts) {
         this.dir = dir;
         this.binary = binary;
+        this.listenHost = listenHost;
         this.listenPort = listenPort;
         this.slots = slots;
         this.masters = new LinkedHashMap<>(masters);
@@ -160,7 +162,7 @@ final class BaselineAgent implements AutoCloseable {
         }
         Cluster cluster = new Cluster("baseline", version++, groups, slots, List.of(), Policy.defaults(), 0);
         Path conf = dir.resolve("nutcracker.yml");
-        Files.writeString(conf, NutcrackerConfig.render(cluster, new Address("127.0.0.1", listenPort),
+        Files.writeString(conf, NutcrackerConfig.render(cluster, new Address(listenHost, listenPort),
                 ProxySettings.defaults()));
         nutcracker = new ProcessBuilder(binary, "-c", conf.toString(), "-o", dir.resolve("nutcracker.log").toString(),
                 "-s", Integer.toString(io.cfgserver.tests.support.LoopbackPorts.next()), "-a", "127.0.0.1")
@@ -171,7 +173,7 @@ final class BaselineAgent implements AutoCloseable {
             if (!nutcracker.isAlive()) {
                 throw new IOException("nutcracker exited at start, see " + dir.resolve("nutcracker.log"));
             }
-            if (ping(listenPort)) {
+            if (ping(listenHost, listenPort)) {
                 return;
             }
             Thread.sleep(2);
@@ -191,9 +193,9 @@ final class BaselineAgent implements AutoCloseable {
     }
 
     /** A RESP PING through nutcracker (which answers it itself). */
-    static boolean ping(int port) {
+    static boolean ping(String host, int port) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            s.connect(new InetSocketAddress(host, port), 200);
             s.setSoTimeout(500);
             OutputStream out = s.getOutputStream();
             out.write("*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));

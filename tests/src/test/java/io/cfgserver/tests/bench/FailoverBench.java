@@ -7,9 +7,11 @@ import io.cfgserver.registry.topology.SlotRange;
 import io.cfgserver.service.agent.AgentConfig;
 import io.cfgserver.service.agent.ProxyAgent;
 import io.cfgserver.testing.RedisProcess;
+import io.cfgserver.tests.support.AgentProcess;
 import io.cfgserver.tests.support.ProxyWriter;
 import io.cfgserver.tests.support.Http;
 import io.cfgserver.tests.support.LoopbackPorts;
+import io.cfgserver.tests.support.NetLab;
 import io.cfgserver.tests.support.NutcrackerProcess;
 import io.cfgserver.tests.support.ServiceCluster;
 import io.cfgserver.tests.support.ServiceProcess;
@@ -50,20 +52,30 @@ public final class FailoverBench {
     private FailoverBench() {
     }
 
-    // ---- topology: redis nodes, optionally each behind a control-path relay --------------------
+    // ---- topology: redis nodes on loopback, behind control-path relays, or in lab hosts -----------
 
-    /** One redis-server; {@code ctl} is the address the control plane and the replicas use. */
+    /**
+     * One redis-server; {@code ctl} is the address the control plane and the replicas use: its own
+     * (loopback or its lab host's), or its control-path relay's.
+     */
     static final class Node {
         final RedisProcess redis;
         final TcpRelay relay;
+        /** The network namespace it runs in (netns partition topology), else null. */
+        final NetLab.Host host;
 
-        Node(RedisProcess redis, TcpRelay relay) {
+        Node(RedisProcess redis, TcpRelay relay, NetLab.Host host) {
             this.redis = redis;
             this.relay = relay;
+            this.host = host;
         }
 
         String ctl() {
             return relay == null ? redis.address() : relay.address();
+        }
+
+        String ctlHost() {
+            return ctl().substring(0, ctl().lastIndexOf(':'));
         }
 
         int ctlPort() {
@@ -76,27 +88,41 @@ public final class FailoverBench {
         }
     }
 
-    /** Starts 2 groups of 1 master + 2 replicas; with relays, everyone but nutcracker goes through them. */
-    static Map<String, List<Node>> startTopology(Path dir, boolean relays) {
+    /** How a topology's redis-servers are reached. */
+    enum Net {
+        /** every redis on 127.0.0.1, reached directly (kill rounds) */
+        LOOPBACK,
+        /** on 127.0.0.1, everyone but nutcracker through a control-path relay (--partition-mode cut|blackhole) */
+        RELAY,
+        /** each in a lab host of its own, reached directly at its namespace's address (--partition-mode netns) */
+        NETNS
+    }
+
+    /**
+     * Starts 2 groups of 1 master + 2 replicas; with relays, everyone but nutcracker goes through them;
+     * in lab hosts, named {@code <hostPrefix><group>-<i>}.
+     */
+    static Map<String, List<Node>> startTopology(Path dir, Net net, String hostPrefix) {
         Map<String, List<Node>> groups = new LinkedHashMap<>();
         for (String g : GROUPS) {
             List<Node> nodes = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                RedisProcess r = RedisProcess.start(dir.resolve(g));
+                NetLab.Host host = net == Net.NETNS ? lab.host(hostPrefix + g + "-" + i) : null;
+                RedisProcess r = host == null ? RedisProcess.start(dir.resolve(g)) : RedisProcess.start(dir.resolve(g), host.placement());
                 CLEANUP.push(r);
                 TcpRelay relay = null;
-                if (relays) {
+                if (net == Net.RELAY) {
                     relay = TcpRelay.start(r.port());
                     CLEANUP.push(relay);
                     try (Jedis j = r.jedis()) {   // replicas announce their control-path port to the master
                         j.configSet("replica-announce-port", Integer.toString(relay.port()));
                     }
                 }
-                nodes.add(new Node(r, relay));
+                nodes.add(new Node(r, relay, host));
             }
             for (Node replica : nodes.subList(1, 3)) {
                 try (Jedis j = replica.redis.jedis()) {
-                    j.replicaof("127.0.0.1", nodes.get(0).ctlPort());
+                    j.replicaof(nodes.get(0).ctlHost(), nodes.get(0).ctlPort());
                 }
             }
             groups.put(g, nodes);
@@ -112,7 +138,7 @@ public final class FailoverBench {
                 .orElseThrow(() -> new IllegalStateException("no node with address " + ctl));
     }
 
-    /** Master is a master with 2 online replicas; each replica follows it (by its control address) with its link up. */
+    /** Master is a master with 2 online replicas; each replica follows it (by its control host and port) with its link up. */
     static boolean redisHealthy(Node master, List<Node> replicas) {
         try {
             Map<String, String> m = info(master.redis);
@@ -126,6 +152,7 @@ public final class FailoverBench {
             for (Node r : replicas) {
                 Map<String, String> i = info(r.redis);
                 if (!"slave".equals(i.get("role")) || !Integer.toString(master.ctlPort()).equals(i.get("master_port"))
+                        || !master.ctlHost().equals(i.get("master_host"))
                         || !"up".equals(i.get("master_link_status"))) {
                     return false;
                 }
@@ -185,11 +212,32 @@ public final class FailoverBench {
         return wrapper.toString();
     }
 
+    /**
+     * A nutcracker "binary" that runs the real one in {@code host}'s network namespace: {@code exec ip
+     * netns exec <ns> nutcracker "$@"} (ip netns exec does not fork, so the pid the caller holds is
+     * nutcracker's: signals work unchanged). For the baseline agent, which starts nutcracker from the
+     * bench JVM (outside) and PINGs it at the proxy host's address.
+     */
+    static String netnsWrapper(Path dir, NetLab.Host host) throws IOException {
+        Files.createDirectories(dir);
+        Path wrapper = dir.resolve("nutcracker-in-" + host.name() + ".sh");
+        Files.writeString(wrapper, """
+                #!/bin/bash
+                # bench: nutcracker in the proxy's network namespace (%s), same pid after exec
+                exec ip netns exec '%s' '%s' "$@"
+                """.formatted(host, host.namespace(), NutcrackerProcess.binary()));
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return wrapper.toString();
+    }
+
     // ---- the two control planes ----------------------------------------------------------------
 
     /** What the rounds need from cfgserver or from the Sentinel baseline. */
     interface Plane extends AutoCloseable {
         String name();
+
+        /** The address twemproxy listens on: 127.0.0.1, or the proxy's lab host. */
+        String proxyHost();
 
         int proxyPort();
 
@@ -217,13 +265,24 @@ public final class FailoverBench {
         private final String cluster;
         private final Map<String, List<Node>> groups;
         private final int proxyPort = LoopbackPorts.next();
+        private final String proxyHost;
         private final SlotMap slots;
+        /** The in-process agent (loopback proxy), or null with an agent process in a lab host. */
         private final ProxyAgent agent;
         private final Thread agentThread;
+        private final AgentProcess agentProcess;
         private long lastSeq;
 
-        CfgPlane(ServiceCluster registry, Path dir, String cluster, Map<String, List<Node>> groups, String binary)
-                throws Exception {
+        /**
+         * {@code proxyAt} null: the agent runs in the bench JVM and starts {@code binary} listening on
+         * 127.0.0.1. Otherwise the agent runs as its own process ({@code cfgserver agent}) in that lab
+         * host, with its nutcracker, listening on the host's address. It cannot run in-process there:
+         * before it first serves a config the agent binds a probe socket on the listen host in its own
+         * JVM (Nutcracker.trial), and the bench JVM is outside the namespace that holds that address.
+         */
+        CfgPlane(ServiceCluster registry, Path dir, String cluster, Map<String, List<Node>> groups, String binary,
+                NetLab.Host proxyAt) throws Exception {
+            this.proxyHost = proxyAt == null ? "127.0.0.1" : proxyAt.ip();
             this.http = registry.http();
             this.base = registry.any().baseUrl();
             this.cluster = cluster;
@@ -234,7 +293,7 @@ public final class FailoverBench {
                         "replicas", e.getValue().subList(1, 3).stream().map(Node::ctl).toList()));
             }
             http.post(base + "/v1/clusters", Map.of("name", cluster, "groups", gs,
-                    "proxies", List.of(Map.of("id", "p1", "listen", "127.0.0.1:" + proxyPort)))).expect(201);
+                    "proxies", List.of(Map.of("id", "p1", "listen", proxyHost + ":" + proxyPort)))).expect(201);
             http.put(base + "/v1/clusters/" + cluster + "/policy", Map.of("downAfterMillis", DOWN_AFTER_MS,
                     "maxFailoversPerWindow", 1000)).expect(200);
             List<SlotRange> runs = new ArrayList<>();
@@ -242,6 +301,24 @@ public final class FailoverBench {
                 runs.add(new SlotRange(r.get("from").asInt(), r.get("to").asInt(), r.get("group").asText()));
             }
             this.slots = SlotMap.of(runs);
+            if (proxyAt != null) {
+                agent = null;
+                agentThread = null;
+                agentProcess = new AgentProcess(dir.resolve("agent"), cluster, "p1",
+                        registry.peers().stream().map(ServiceProcess::baseUrl).toList(), registry.token(), 3000)
+                        .placedAt(proxyAt.placement());
+                CLEANUP.push(agentProcess);
+                agentProcess.start();
+                try {
+                    awaitReady(registry);
+                } catch (RuntimeException | Error e) {
+                    System.out.println("agent in " + proxyAt + ":\n" + agentProcess.logTail());
+                    closeAgent();
+                    throw e;
+                }
+                return;
+            }
+            agentProcess = null;
             AgentConfig c = new AgentConfig();
             c.cluster = cluster;
             c.proxyId = "p1";
@@ -274,7 +351,7 @@ public final class FailoverBench {
             long version = http.get(base + "/v1/clusters/" + cluster).expect(200).json().at("/cluster/version").asLong();
             await("proxy p1 serving version " + version, 60_000, () -> {
                 for (JsonNode p : http.get(base + "/v1/clusters/" + cluster + "/proxies").expect(200).json()) {
-                    if (p.at("/proxy/servedVersion").asLong() >= version && BaselineAgent.ping(proxyPort)) {
+                    if (p.at("/proxy/servedVersion").asLong() >= version && BaselineAgent.ping(proxyHost, proxyPort)) {
                         return true;
                     }
                 }
@@ -297,6 +374,11 @@ public final class FailoverBench {
         @Override
         public String name() {
             return "cfgserver";
+        }
+
+        @Override
+        public String proxyHost() {
+            return proxyHost;
         }
 
         @Override
@@ -415,6 +497,11 @@ public final class FailoverBench {
         }
 
         private void closeAgent() {
+            if (agentProcess != null) {
+                agentProcess.close();
+                CLEANUP.remove(agentProcess);
+                return;
+            }
             try {
                 agent.close();
                 agentThread.join(10_000);
@@ -432,24 +519,34 @@ public final class FailoverBench {
         private final List<Integer> ports = new ArrayList<>();
         private final BaselineAgent agent;
         private final int proxyPort = LoopbackPorts.next();
+        private final String proxyHost;
         private final SlotMap slots = SlotMap.spread(GROUPS);
         private final Path dir;
 
-        SentinelPlane(Path dir, Map<String, List<Node>> groups, String binary) throws Exception {
+        /**
+         * {@code proxyAt} null: nutcracker listens on 127.0.0.1; otherwise on that lab host's address
+         * ({@code binary} must start it in that host: {@link #netnsWrapper}), and the Sentinels also bind
+         * the lab's outside address, the one they announce to each other through the masters they monitor
+         * there (a Sentinel's hello carries the local address of its link to the master).
+         */
+        SentinelPlane(Path dir, Map<String, List<Node>> groups, String binary, NetLab.Host proxyAt) throws Exception {
             this.groups = groups;
             this.dir = dir;
+            this.proxyHost = proxyAt == null ? "127.0.0.1" : proxyAt.ip();
             for (int i = 1; i <= 3; i++) {
                 int port = LoopbackPorts.next();
                 Path sdir = dir.resolve("sentinel" + i);
                 Files.createDirectories(sdir);
                 StringBuilder conf = new StringBuilder();
-                conf.append("port ").append(port).append("\nbind 127.0.0.1\ndaemonize no\n")
+                conf.append("port ").append(port).append("\nbind 127.0.0.1").append(proxyAt == null ? "" : " " + lab.outsideIp())
+                        .append("\ndaemonize no\n")
                         .append("dir ").append(sdir.toAbsolutePath()).append('\n')
                         .append("logfile \"").append(sdir.toAbsolutePath().resolve("sentinel.log")).append("\"\n")
                         .append("sentinel resolve-hostnames no\n");
                 for (Map.Entry<String, List<Node>> e : groups.entrySet()) {
                     String g = e.getKey();
-                    conf.append("sentinel monitor ").append(g).append(" 127.0.0.1 ").append(e.getValue().get(0).ctlPort())
+                    conf.append("sentinel monitor ").append(g).append(' ').append(e.getValue().get(0).ctlHost()).append(' ')
+                            .append(e.getValue().get(0).ctlPort())
                             .append(" 2\n")
                             .append("sentinel down-after-milliseconds ").append(g).append(' ').append(DOWN_AFTER_MS).append('\n')
                             .append("sentinel failover-timeout ").append(g).append(' ').append(SENTINEL_FAILOVER_TIMEOUT_MS).append('\n')
@@ -480,7 +577,7 @@ public final class FailoverBench {
             }
             Map<String, String> masters = new LinkedHashMap<>();
             groups.forEach((g, nodes) -> masters.put(g, nodes.get(0).ctl()));
-            agent = new BaselineAgent(dir.resolve("agent"), binary, proxyPort, slots, masters, ports);
+            agent = new BaselineAgent(dir.resolve("agent"), binary, proxyHost, proxyPort, slots, masters, ports);
             CLEANUP.push(agent);
             agent.start();
             for (String g : groups.keySet()) {
@@ -500,6 +597,11 @@ public final class FailoverBench {
         @Override
         public String name() {
             return "sentinel";
+        }
+
+        @Override
+        public String proxyHost() {
+            return proxyHost;
         }
 
         @Override
@@ -605,7 +707,7 @@ public final class FailoverBench {
     static List<Round> runRounds(Plane plane, Map<String, List<Node>> groups, String fault, int rounds) {
         List<Round> out = new ArrayList<>();
         boolean partition = fault.equals("partition");   // any other fault is a kill -9 (kill, kill-crash-aware)
-        try (ProxyWriter writer = new ProxyWriter("127.0.0.1", plane.proxyPort(), plane.name() + "-" + fault,
+        try (ProxyWriter writer = new ProxyWriter(plane.proxyHost(), plane.proxyPort(), plane.name() + "-" + fault,
                 plane.slots(), GROUPS, WRITE_PERIOD_MICROS)) {
             writer.start();
             sleep(2000);
@@ -633,7 +735,7 @@ public final class FailoverBench {
             writer.round(0);
             sleep(500);
             List<ProxyWriter.Ack> all = writer.acks();
-            List<ProxyWriter.Ack> missing = ProxyWriter.missing("127.0.0.1", plane.proxyPort(), all);
+            List<ProxyWriter.Ack> missing = ProxyWriter.missing(plane.proxyHost(), plane.proxyPort(), all);
             long lostInKillPhase = missing.size();
             System.out.printf("  %s %s: final read-back of all %d acknowledged writes of the phase: %d missing%s%n",
                     plane.name(), fault, all.size(), missing.size(),
@@ -668,7 +770,7 @@ public final class FailoverBench {
         plane.awaitHealthy(g, 90_000);
         sleep(300);
         List<ProxyWriter.Ack> acked = writer.acks().stream().filter(a -> a.round() == r).toList();
-        List<ProxyWriter.Ack> lost = ProxyWriter.missing("127.0.0.1", plane.proxyPort(), acked);
+        List<ProxyWriter.Ack> lost = ProxyWriter.missing(plane.proxyHost(), plane.proxyPort(), acked);
         return new Round(plane.name(), fault, r, g, true, rto, failed, lost.size(), -1, -1, b,
                 acked.size() + " acked writes read back");
     }
@@ -681,13 +783,29 @@ public final class FailoverBench {
         writer.round(r);
         sleep(300);
         long failuresBefore = writer.group(g).failures;
-        long t0 = System.nanoTime();
-        long t0ms = System.currentTimeMillis();
-        if (blackholePartitions) {
+        long cutStart = System.nanoTime();
+        long cutStartMs = System.currentTimeMillis();
+        long cutMs = -1;
+        if (m.host != null) {
+            // the old master's host drops every packet from and to its group's replicas and the control plane
+            // (the bench JVM's side: registry peers, Sentinels); the proxy's host still reaches it. The rules are
+            // nft runs, a few ms each: replicas first, the control plane last, and the round's clock starts when
+            // the whole cut is in place (writes acknowledged meanwhile and lost count all the same)
+            List<NetLab.Host> others = new ArrayList<>();
+            groups.get(g).stream().filter(n -> n != m).forEach(n -> others.add(n.host));
+            others.add(lab.outside());
+            lab.cut(List.of(m.host), others);
+            long cut = System.nanoTime();
+            cutMs = (cut - cutStart) / 1_000_000;
+            cutStart = cut;
+            cutStartMs = System.currentTimeMillis();
+        } else if (blackholePartitions) {
             m.relay.blackhole();
         } else {
             m.relay.cut();
         }
+        final long t0 = cutStart;
+        final long t0ms = cutStartMs;
         Map<String, Long> b = Map.of();
         String noFailover = null;
         try {
@@ -699,12 +817,16 @@ public final class FailoverBench {
             System.out.printf("  %s partition round %d (%s): NO FAILOVER: %s%n%s%n", plane.name(), r, g, e.getMessage(),
                     plane.diagnostics(g));
         } finally {
-            m.relay.heal();
+            if (m.host != null) {
+                lab.heal();
+            } else {
+                m.relay.heal();
+            }
         }
         plane.awaitHealthy(g, 90_000);
         sleep(300);
         List<ProxyWriter.Ack> acked = writer.acks().stream().filter(a -> a.round() == r).toList();
-        List<ProxyWriter.Ack> lost = ProxyWriter.missing("127.0.0.1", plane.proxyPort(), acked);
+        List<ProxyWriter.Ack> lost = ProxyWriter.missing(plane.proxyHost(), plane.proxyPort(), acked);
         Set<String> lostKeys = lost.stream().map(ProxyWriter.Ack::key).collect(Collectors.toSet());
         long window = lost.stream().filter(a -> a.group().equals(g)).mapToLong(a -> (a.ackNanos() - t0) / 1_000_000)
                 .max().orElse(0);
@@ -715,7 +837,7 @@ public final class FailoverBench {
         long lostOther = lost.stream().filter(a -> !a.group().equals(g)).count();
         return new Round(plane.name(), "partition", r, g, noFailover == null, -1, writer.group(g).failures - failuresBefore, lost.size(), window,
                 switchMs, b, acked.size() + " acked writes read back" + (lostOther > 0 ? ", " + lostOther
-                        + " of them lost in the OTHER group" : "") + (noFailover == null ? "" : "; NO FAILOVER within 60 s"));
+                        + " of them lost in the OTHER group" : "") + (cutMs < 0 ? "" : ", nft cut took " + cutMs + " ms") + (noFailover == null ? "" : "; NO FAILOVER within 60 s"));
     }
 
     static String describe(Round r) {
@@ -782,10 +904,14 @@ public final class FailoverBench {
     static final long PATH_P99_GOAL_MS = 250;
     static final long CRASH_RTO_GOAL_MS = 500;
     /**
-     * Partition rounds: the relay drops packets (timeouts only) instead of refusing connections. A cut
-     * relay refuses, which the crash-aware rule (refusedDownAfterMillis) reads as a crash.
+     * Partition rounds, relay modes: the relay drops packets (timeouts only) instead of refusing
+     * connections. A cut relay refuses, which the crash-aware rule (refusedDownAfterMillis) reads as a crash.
      */
     static boolean blackholePartitions;
+    /** The partition rounds' network namespaces (--partition-mode netns), else null. */
+    static NetLab lab;
+    /** The partition mode the rounds ran with (netns, or a relay mode chosen or fallen back to). */
+    static String partitionModeUsed = "netns";
     /** Why the crash-aware rounds did not run (null when they did). */
     static String crashUnavailable = "not run";
 
@@ -801,6 +927,7 @@ public final class FailoverBench {
         int partitions = 3;
         int crashKills = -1;
         boolean baseline = true;
+        String partitionMode = "netns";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--kills" -> kills = Integer.parseInt(args[++i]);
@@ -808,15 +935,14 @@ public final class FailoverBench {
                 case "--crash-aware" -> crashKills = Integer.parseInt(args[++i]);
                 case "--no-baseline" -> baseline = false;
                 case "--partition-mode" -> {
-                    String mode = args[++i];
-                    if (!mode.equals("cut") && !mode.equals("blackhole")) {
-                        throw new IllegalArgumentException("--partition-mode is cut or blackhole, got " + mode);
+                    partitionMode = args[++i];
+                    if (!List.of("netns", "cut", "blackhole").contains(partitionMode)) {
+                        throw new IllegalArgumentException("--partition-mode is netns, cut or blackhole, got " + partitionMode);
                     }
-                    blackholePartitions = mode.equals("blackhole");
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + "; usage: failover.sh [--kills 5] [--partitions 3] [--crash-aware <kills>] [--no-baseline]"
-                        + " [--partition-mode cut|blackhole]");
+                        + " [--partition-mode netns|cut|blackhole]");
             }
         }
         if (crashKills < 0) {
@@ -826,23 +952,45 @@ public final class FailoverBench {
             throw new IllegalArgumentException("--kills must be >= 1 and --partitions >= 0");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(FailoverBench::cleanup, "failover-bench-cleanup"));
+        if (partitions > 0 && partitionMode.equals("netns")) {
+            java.util.Optional<String> why = NetLab.unavailable();
+            if (why.isPresent()) {
+                System.out.printf("partition mode netns not available here (%s): falling back to the relay, blackhole%n", why.get());
+                partitionMode = "blackhole";
+            } else {
+                lab = NetLab.create();
+                CLEANUP.push(lab);   // first in, last out: closed after every process in its namespaces
+            }
+        }
+        blackholePartitions = partitionMode.equals("blackhole");
+        partitionModeUsed = partitionMode;
         Path dir = Files.createTempDirectory("cfgserver-failover");
         System.out.printf("failover bench in %s: 2 groups of 1 master + 2 replicas behind one nutcracker, down-after %d ms,"
                 + " writer: 1 SET per %d us per group; %d kills and %d partition rounds per system%n",
                 dir, DOWN_AFTER_MS, WRITE_PERIOD_MICROS, kills, partitions);
+        if (partitions > 0) {
+            System.out.printf("partition mode %s%s%n", partitionMode, lab == null ? ": control-path relays on 127.0.0.1"
+                    : ": every redis and the proxy in a network namespace of its own on bridge " + lab.outsideIp()
+                    + "/24; control planes outside at " + lab.outsideIp());
+        }
         long started = System.nanoTime();
         List<Round> rounds = new ArrayList<>();
         int exit = 0;
         try {
-            ServiceCluster registry = ServiceCluster.start(dir.resolve("registry"), "127.0.0.1:" + LoopbackPorts.next());
+            // with a lab, the peers listen on the lab's outside address (not 127.0.0.1): the partition phase's
+            // agent runs in the proxy's namespace and must reach them; for the peers it is a local address all the same
+            ServiceCluster registry = lab == null
+                    ? ServiceCluster.start(dir.resolve("registry"), "127.0.0.1:" + LoopbackPorts.next())
+                    : ServiceCluster.builder().dir(dir.resolve("registry")).temporalTarget("127.0.0.1:" + LoopbackPorts.next())
+                            .placeEach(id -> lab.outside().placement()).start();
             CLEANUP.push(registry);
             System.out.printf("registry: 3 cfgserver peers up after %d s; agent in-process%n",
                     (System.nanoTime() - started) / 1_000_000_000);
 
             // cfgserver, kill -9: detection by downAfterMillis alone, then with the crash-aware rule (a master
             // every peer sees refusing connections for refusedDownAfterMillis is down at once)
-            Map<String, List<Node>> topo = startTopology(dir.resolve("cfg-kill"), false);
-            try (CfgPlane cfg = new CfgPlane(registry, dir.resolve("cfg-kill"), "fo-kill", topo, NutcrackerProcess.binary())) {
+            Map<String, List<Node>> topo = startTopology(dir.resolve("cfg-kill"), Net.LOOPBACK, null);
+            try (CfgPlane cfg = new CfgPlane(registry, dir.resolve("cfg-kill"), "fo-kill", topo, NutcrackerProcess.binary(), null)) {
                 String off = cfg.refusedDownAfter(0);
                 System.out.printf("  crash-aware rule off for the kill rounds%s%n", off == null ? "" : " (" + off + ")");
                 rounds.addAll(runRounds(cfg, topo, "kill", kills));
@@ -859,10 +1007,17 @@ public final class FailoverBench {
             closeNodes(topo);
 
             // cfgserver, partition
-            if (partitions > 0) {
-                topo = startTopology(dir.resolve("cfg-part"), true);
+            if (partitions > 0 && lab != null) {
+                topo = startTopology(dir.resolve("cfg-part"), Net.NETNS, "c");
                 try (CfgPlane cfg = new CfgPlane(registry, dir.resolve("cfg-part"), "fo-part", topo,
-                        dataPathWrapper(dir.resolve("cfg-part"), topo))) {
+                        NutcrackerProcess.binary(), lab.host("cpx"))) {
+                    rounds.addAll(runRounds(cfg, topo, "partition", partitions));
+                }
+                closeNodes(topo);
+            } else if (partitions > 0) {
+                topo = startTopology(dir.resolve("cfg-part"), Net.RELAY, null);
+                try (CfgPlane cfg = new CfgPlane(registry, dir.resolve("cfg-part"), "fo-part", topo,
+                        dataPathWrapper(dir.resolve("cfg-part"), topo), null)) {
                     rounds.addAll(runRounds(cfg, topo, "partition", partitions));
                 }
                 closeNodes(topo);
@@ -872,17 +1027,25 @@ public final class FailoverBench {
                 throw new SkipBaseline();
             }
             // baseline, kill -9
-            topo = startTopology(dir.resolve("sen-kill"), false);
-            try (SentinelPlane sen = new SentinelPlane(dir.resolve("sen-kill"), topo, NutcrackerProcess.binary())) {
+            topo = startTopology(dir.resolve("sen-kill"), Net.LOOPBACK, null);
+            try (SentinelPlane sen = new SentinelPlane(dir.resolve("sen-kill"), topo, NutcrackerProcess.binary(), null)) {
                 rounds.addAll(runRounds(sen, topo, "kill", kills));
             }
             closeNodes(topo);
 
             // baseline, partition
-            if (partitions > 0) {
-                topo = startTopology(dir.resolve("sen-part"), true);
+            if (partitions > 0 && lab != null) {
+                topo = startTopology(dir.resolve("sen-part"), Net.NETNS, "s");
+                NetLab.Host px = lab.host("spx");
                 try (SentinelPlane sen = new SentinelPlane(dir.resolve("sen-part"), topo,
-                        dataPathWrapper(dir.resolve("sen-part"), topo))) {
+                        netnsWrapper(dir.resolve("sen-part"), px), px)) {
+                    rounds.addAll(runRounds(sen, topo, "partition", partitions));
+                }
+                closeNodes(topo);
+            } else if (partitions > 0) {
+                topo = startTopology(dir.resolve("sen-part"), Net.RELAY, null);
+                try (SentinelPlane sen = new SentinelPlane(dir.resolve("sen-part"), topo,
+                        dataPathWrapper(dir.resolve("sen-part"), topo), null)) {
                     rounds.addAll(runRounds(sen, topo, "partition", partitions));
                 }
                 closeNodes(topo);
@@ -936,7 +1099,8 @@ public final class FailoverBench {
         }
         long clost = measured(cp).stream().mapToLong(Long::longValue).sum();
         long slost = measured(sp).stream().mapToLong(Long::longValue).sum();
-        System.out.printf("== partition: old master cut off from control plane and replicas, still reachable by twemproxy%n");
+        System.out.printf("== partition (--partition-mode %s): old master cut off from control plane and replicas, still reachable"
+                + " by twemproxy%n", partitionModeUsed);
         System.out.printf("  lost acked writes (total over rounds)  cfgserver %d %s | sentinel %d %s | ratio cfgserver/sentinel %s%n",
                 clost, measured(cp), slost, measured(sp), ratio(clost, slost));
         rounds.stream().filter(r -> !r.ok()).forEach(r -> System.out.printf("  FAILED ROUND %s %s %d (%s): %s%n",
