@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cfgserver.testing.Placement;
 import io.cfgserver.testing.RedisProcess;
 import io.cfgserver.tests.support.Http;
 import io.cfgserver.tests.support.LoopbackPorts;
+import io.cfgserver.tests.support.NetLab;
 import io.cfgserver.tests.support.ServiceCluster;
 import io.cfgserver.tests.support.ServiceProcess;
 import java.io.IOException;
@@ -33,13 +35,18 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Registry operations through the public API are linearizable, across kills and pauses of peers
- * (docs/reliability.md). The register is one policy field, {@code downAfterMillis}, of a dedicated
+ * Registry operations through the public API are linearizable, across kills, pauses, network
+ * partitions and packet loss between peers, with one peer's wall clock skewed (docs/reliability.md). The register is one policy field, {@code downAfterMillis}, of a dedicated
  * cluster: reads are {@code GET .../policy} (linearizable by default), writes {@code PUT .../policy},
  * compare-and-set {@code PUT .../policy} with {@code "expect"}. Several clients, each sending every
  * request to a random peer with a short timeout, record each operation's call and return (or that
- * its outcome is unknown); a nemesis meanwhile kills -9 and restarts a peer, or SIGSTOPs one (the
- * leader, often) for 1–3 s. Porcupine (tests/linearizability, built here with {@code go build})
+ * its outcome is unknown); a nemesis meanwhile, in turn, kills -9 and restarts a peer, SIGSTOPs one
+ * for 1–3 s, cuts one off from the other peers (both ways) or drops what it sends them (one way),
+ * or drops 30 % of the packets reaching it, each for 1–3 s and the leader often. Every peer runs in
+ * a network namespace of its own ({@link NetLab}); the clients (this JVM) always reach every peer,
+ * so a cut-off peer keeps answering them as best it can. Peer p3's wall clock runs
+ * {@link #P3_CLOCK_OFFSET_MILLIS} behind (libfaketime): nothing in the registry may depend on
+ * wall clocks agreeing. Porcupine (tests/linearizability, built here with {@code go build})
  * then checks the history.
  *
  * <p>{@code -Dlinearizability.seconds=N} (default 60) runs the workload longer;
@@ -52,6 +59,7 @@ class RegistryLinearizabilityIT {
     static final String CLUSTER = "lin";
     static final long[] VALUES = {1000, 1100, 1200, 1300, 1400};
     static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(3);
+    static final long P3_CLOCK_OFFSET_MILLIS = -7_500;
     /**
      * {@code -Dlinearizability.reads=local} reads with {@code ?consistency=local} (a peer's own view,
      * not linearizable): a control that shows the checker catching stale reads; the test then fails.
@@ -61,14 +69,24 @@ class RegistryLinearizabilityIT {
 
     @TempDir
     static Path tmp;
+    static NetLab lab;
+    static final Map<String, NetLab.Host> HOSTS = new ConcurrentHashMap<>();
     static RedisProcess redis;
     static ServiceCluster registry;
 
     @BeforeAll
     static void start() {
-        redis = RedisProcess.start(tmp.resolve("redis"));
+        assertThat(NetLab.unavailable()).as("network namespaces (run deploy/test.sh as root: it installs nftables)").isEmpty();
+        assertThat(Path.of(Placement.LIBFAKETIME)).as("libfaketime (apt-get install faketime)").exists();
+        lab = NetLab.create();
+        redis = RedisProcess.start(tmp.resolve("redis"), lab.host("redis").placement());
         registry = ServiceCluster.builder().dir(tmp.resolve("registry"))
-                .temporalTarget("127.0.0.1:" + LoopbackPorts.next()).start();
+                .temporalTarget("127.0.0.1:" + LoopbackPorts.next())
+                .placeEach(id -> {
+                    Placement where = HOSTS.computeIfAbsent(id, lab::host).placement();
+                    return id.equals("p3") ? where.withClockOffset(P3_CLOCK_OFFSET_MILLIS) : where;
+                })
+                .start();
         registry.http().post(url("/v1/clusters"), Map.of("name", CLUSTER,
                 "groups", List.of(Map.of("id", "g1", "master", redis.address(), "replicas", List.of())),
                 "proxies", List.of(Map.of("id", "p1", "listen", "127.0.0.1:" + LoopbackPorts.next())))).expect(201);
@@ -82,6 +100,9 @@ class RegistryLinearizabilityIT {
         }
         if (redis != null) {
             redis.close();
+        }
+        if (lab != null) {
+            lab.close();
         }
     }
 
@@ -163,7 +184,8 @@ class RegistryLinearizabilityIT {
                 + " (reads " + counts.reads + ", writes " + counts.writes + ", cas swapped " + counts.swapped
                 + ", cas refused " + counts.refused + ") failed=" + counts.failed + " indeterminate=" + counts.unknown
                 + "; faults: kills=" + nemesis.kills + " (leader " + nemesis.leaderKills + ") pauses=" + nemesis.pauses
-                + " (leader " + nemesis.leaderPauses + "); checker exit " + exit + " in " + checkMillis + " ms: " + verdict
+                + " (leader " + nemesis.leaderPauses + ") cuts=" + nemesis.cuts + " one-way=" + nemesis.oneWay
+                + " loss=" + nemesis.losses + " (leader " + nemesis.leaderNetFaults + "); checker exit " + exit + " in " + checkMillis + " ms: " + verdict
                 + "; history " + historyFile);
 
         assertThat(exit).as("Porcupine's verdict on %s: %s", historyFile, verdict).isEqualTo(0);
@@ -174,6 +196,9 @@ class RegistryLinearizabilityIT {
         assertThat(counts.reads.get()).as("reads with a value").isGreaterThanOrEqualTo(20);
         assertThat(nemesis.kills.get()).as("peers killed -9 and restarted").isGreaterThanOrEqualTo(1);
         assertThat(nemesis.pauses.get()).as("peers paused and resumed").isGreaterThanOrEqualTo(1);
+        assertThat(nemesis.cuts.get()).as("peers cut off from the others").isGreaterThanOrEqualTo(1);
+        assertThat(nemesis.oneWay.get()).as("peers whose packets to the others were dropped").isGreaterThanOrEqualTo(1);
+        assertThat(nemesis.losses.get()).as("peers losing packets").isGreaterThanOrEqualTo(1);
         // and the registry is whole again: every peer answers and one leader is agreed
         for (ServiceProcess p : registry.peers()) {
             p.waitReady(ServiceCluster.READY_TIMEOUT);
@@ -298,9 +323,11 @@ class RegistryLinearizabilityIT {
     // ---- the nemesis -----------------------------------------------------------------------
 
     /**
-     * Every 2–4 s one fault, one at a time (a majority stays up): kill -9 a peer, let it be gone
-     * 1–2 s, restart it and wait until it answers; or SIGSTOP a peer for 1–3 s, then SIGCONT. Half
-     * of the faults hit the leader.
+     * Every 2–4 s one fault, one at a time (a majority stays up), the kinds in turn: kill -9 a peer,
+     * let it be gone 1–2 s, restart it and wait until it answers; SIGSTOP a peer for 1–3 s, then
+     * SIGCONT; cut a peer off from the other peers both ways; drop what a peer sends the others (one
+     * way); drop 30 % of the packets reaching a peer; each network fault for 1–3 s, then healed.
+     * Half of the faults hit the leader.
      */
     static final class Nemesis {
         final long end;
@@ -308,6 +335,10 @@ class RegistryLinearizabilityIT {
         final AtomicInteger leaderKills = new AtomicInteger();
         final AtomicInteger pauses = new AtomicInteger();
         final AtomicInteger leaderPauses = new AtomicInteger();
+        final AtomicInteger cuts = new AtomicInteger();
+        final AtomicInteger oneWay = new AtomicInteger();
+        final AtomicInteger losses = new AtomicInteger();
+        final AtomicInteger leaderNetFaults = new AtomicInteger();
         final Map<String, Integer> byPeer = new ConcurrentHashMap<>();
         volatile Throwable error;
 
@@ -317,7 +348,7 @@ class RegistryLinearizabilityIT {
 
         void run() {
             ThreadLocalRandom random = ThreadLocalRandom.current();
-            boolean kill = random.nextBoolean();
+            int kind = random.nextInt(5);
             try {
                 while (System.nanoTime() < end) {
                     sleep(Duration.ofMillis(2000 + random.nextInt(2000)));
@@ -330,7 +361,7 @@ class RegistryLinearizabilityIT {
                             : registry.peers().get(random.nextInt(registry.peers().size()));
                     atLeader = leader.isPresent() && leader.get() == victim;
                     byPeer.merge(victim.peerId(), 1, Integer::sum);
-                    if (kill) {
+                    if (kind % 5 == 0) {
                         victim.kill9();
                         kills.incrementAndGet();
                         if (atLeader) {
@@ -341,6 +372,31 @@ class RegistryLinearizabilityIT {
                         victim.start();
                         victim.waitReady(ServiceCluster.READY_TIMEOUT);
                         System.out.println("nemesis: " + victim.peerId() + " restarted");
+                    } else if (kind % 5 >= 2) {
+                        long millis = 1000 + random.nextInt(2000);
+                        NetLab.Host cut = HOSTS.get(victim.peerId());
+                        List<NetLab.Host> others = HOSTS.values().stream().filter(h -> h != cut).toList();
+                        String what;
+                        if (kind % 5 == 2) {
+                            lab.cut(List.of(cut), others);
+                            cuts.incrementAndGet();
+                            what = "cut off from the other peers";
+                        } else if (kind % 5 == 3) {
+                            others.forEach(o -> lab.cutOneWay(cut, o));
+                            oneWay.incrementAndGet();
+                            what = "cannot send to the other peers";
+                        } else {
+                            lab.loss(cut, 30);
+                            losses.incrementAndGet();
+                            what = "loses 30 % of what reaches it";
+                        }
+                        if (atLeader) {
+                            leaderNetFaults.incrementAndGet();
+                        }
+                        System.out.println("nemesis: " + victim.peerId() + (atLeader ? " (leader) " : " ") + what
+                                + " for " + millis + " ms");
+                        sleep(Duration.ofMillis(millis));
+                        lab.heal();
                     } else {
                         long millis = 1000 + random.nextInt(2000);
                         signal(victim, "STOP");
@@ -353,7 +409,7 @@ class RegistryLinearizabilityIT {
                         sleep(Duration.ofMillis(millis));
                         signal(victim, "CONT");
                     }
-                    kill = !kill;
+                    kind++;
                 }
             } catch (Throwable t) {
                 error = t;
