@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cfgserver.testing.RedisProcess;
 import io.cfgserver.tests.support.AgentProcess;
 import io.cfgserver.tests.support.Http;
+import io.cfgserver.tests.support.KeyWriter;
 import io.cfgserver.tests.support.LoopbackPorts;
 import io.cfgserver.tests.support.NutcrackerProcess;
 import io.cfgserver.tests.support.ServiceCluster;
@@ -17,9 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,15 +57,7 @@ class FailoverIT {
      */
     @AfterEach
     void deleteClusters() {
-        for (JsonNode c : http.get(url("/v1/clusters")).expect(200).json()) {
-            String name = c.path("name").asText();
-            // the story of the test, for diagnosis (in failsafe-reports/*-output.txt)
-            for (JsonNode e : http.get(url("/v1/clusters/" + name + "/events?limit=1000")).expect(200).json()) {
-                System.out.println("event " + name + " " + e.path("atMillis").asLong() % 100_000 + " " + e.path("type").asText()
-                        + " " + e.path("subject").asText() + " " + e.path("message").asText());
-            }
-            http.delete(url("/v1/clusters/" + name));
-        }
+        registry.deleteAllClustersPrintingEvents();
         AGENTS.forEach(AgentProcess::close);
         AGENTS.clear();
     }
@@ -149,68 +139,9 @@ class FailoverIT {
         return http.get(url("/v1/clusters/" + f.name() + "/events?limit=1000")).expect(200).json().toString();
     }
 
-    /** Writes unique keys through the proxy until stopped; remembers what was acknowledged. */
-    static final class Writer implements AutoCloseable {
-        final Map<String, String> acked = new ConcurrentHashMap<>();
-        final AtomicLong failed = new AtomicLong();
-        final AtomicBoolean stop = new AtomicBoolean();
-        final Thread thread;
-
-        Writer(int port, String prefix) {
-            thread = new Thread(() -> {
-                Jedis j = null;
-                for (long i = 0; !stop.get(); i++) {
-                    String key = prefix + ":" + i;
-                    try {
-                        if (j == null) {
-                            j = NutcrackerProcess.proxyClient("127.0.0.1", port);
-                        }
-                        if ("OK".equals(j.set(key, "v" + i))) {
-                            acked.put(key, "v" + i);
-                        }
-                    } catch (RuntimeException e) {
-                        failed.incrementAndGet();
-                        if (j != null) {
-                            try {
-                                j.close();
-                            } catch (RuntimeException ignored) {
-                                // broken already
-                            }
-                        }
-                        j = null;
-                        try {
-                            Thread.sleep(5);
-                        } catch (InterruptedException ie) {
-                            return;
-                        }
-                    }
-                }
-                if (j != null) {
-                    j.close();
-                }
-            }, "writer-" + prefix);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop.set(true);
-            thread.join(10_000);
-        }
-    }
-
     /** Every acknowledged key is readable through the proxy with its value. */
-    static void assertNothingLost(Writer w, int port) {
-        List<String> lost = new ArrayList<>();
-        try (Jedis j = NutcrackerProcess.proxyClient("127.0.0.1", port)) {
-            for (Map.Entry<String, String> e : w.acked.entrySet()) {
-                if (!e.getValue().equals(j.get(e.getKey()))) {
-                    lost.add(e.getKey());
-                }
-            }
-        }
-        assertThat(lost).as("acknowledged writes lost (of %d acknowledged)", w.acked.size()).isEmpty();
+    static void assertNothingLost(KeyWriter w, int port) {
+        assertThat(w.lost().keySet()).as("acknowledged writes lost (of %d acknowledged)", w.acked()).isEmpty();
     }
 
     static ServiceProcess leader() {
@@ -224,15 +155,15 @@ class FailoverIT {
         Fleet f = fleet("kill", 2, 2);
         agent(f);
         RedisProcess old = f.master(0);
-        try (Writer w = new Writer(f.proxyPort(), "kill")) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.size() > 200);
+        try (KeyWriter w = new KeyWriter("127.0.0.1", f.proxyPort(), "kill")) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked() > 200);
             old.kill9();
             long killed = System.nanoTime();
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
                     .until(() -> !group(f, 0).at("/master/address").asText().equals(old.address()));
-            long before = w.acked.size();
+            long before = w.acked();
             // writes flow again, including to the failed group's slots
-            await().atMost(Duration.ofSeconds(20)).until(() -> w.acked.size() > before + 500);
+            await().atMost(Duration.ofSeconds(20)).until(() -> w.acked() > before + 500);
             System.out.printf("failover: new master after %d ms%n", (System.nanoTime() - killed) / 1_000_000);
         }
         JsonNode g = group(f, 0);
@@ -284,16 +215,16 @@ class FailoverIT {
         Fleet f = fleet("switch", 1, 2);
         agent(f);
         String old = f.master(0).address();
-        Writer w = new Writer(f.proxyPort(), "sw");
+        KeyWriter w = new KeyWriter("127.0.0.1", f.proxyPort(), "sw");
         try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.size() > 200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked() > 200);
             String target = f.groups().get(0).get(2).address();
             JsonNode record = http.post(url("/v1/clusters/switch/groups/g1/switchover"), Map.of("target", target))
                     .expect(200).json();
             assertThat(record.path("to").asText()).isEqualTo(target);
             assertThat(record.path("planned").asBoolean()).isTrue();
-            long after = w.acked.size();
-            await().atMost(Duration.ofSeconds(20)).until(() -> w.acked.size() > after + 500);
+            long after = w.acked();
+            await().atMost(Duration.ofSeconds(20)).until(() -> w.acked() > after + 500);
         } finally {
             w.close();
         }
@@ -308,13 +239,13 @@ class FailoverIT {
     void aKilledMasterUnderLoadLosesNoAcknowledgedWrite() throws Exception {
         Fleet f = fleet("noloss", 1, 2);
         agent(f);
-        Writer w = new Writer(f.proxyPort(), "nl");
+        KeyWriter w = new KeyWriter("127.0.0.1", f.proxyPort(), "nl");
         try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.size() > 300);
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked() > 300);
             f.master(0).kill9();
             await().atMost(Duration.ofSeconds(20)).until(() -> group(f, 0).path("epoch").asLong() == 1);
-            long after = w.acked.size();
-            await().atMost(Duration.ofSeconds(20)).until(() -> w.acked.size() > after + 300);
+            long after = w.acked();
+            await().atMost(Duration.ofSeconds(20)).until(() -> w.acked() > after + 300);
         } finally {
             w.close();
         }
@@ -403,8 +334,8 @@ class FailoverIT {
         Fleet f = fleet("crash", 1, 1);
         http.put(url("/v1/clusters/crash/policy"), Map.of("downAfterMillis", 20_000, "refusedDownAfterMillis", 300)).expect(200);
         agent(f);
-        try (Writer w = new Writer(f.proxyPort(), "crash")) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.size() > 50);
+        try (KeyWriter w = new KeyWriter("127.0.0.1", f.proxyPort(), "crash")) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked() > 50);
             f.master(0).kill9();
             try {
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(group(f, 0).path("epoch").asLong())
@@ -420,8 +351,8 @@ class FailoverIT {
                 throw e;
             }
             assertThat(events(f)).contains("refusing connections", "refused 3/3");
-            long before = w.acked.size();
-            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.size() > before + 50);
+            long before = w.acked();
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked() > before + 50);
             w.close();
             assertNothingLost(w, f.proxyPort());
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cfgserver.testing.RedisProcess;
 import io.cfgserver.tests.support.AgentProcess;
 import io.cfgserver.tests.support.Http;
+import io.cfgserver.tests.support.KeyWriter;
 import io.cfgserver.tests.support.LoopbackPorts;
 import io.cfgserver.tests.support.NetLab;
 import io.cfgserver.tests.support.NutcrackerProcess;
@@ -18,8 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,14 +71,7 @@ class PartitionIT {
     @AfterEach
     void heal() {
         lab.heal();
-        for (JsonNode c : http.get(url("/v1/clusters")).expect(200).json()) {
-            String name = c.path("name").asText();
-            for (JsonNode e : http.get(url("/v1/clusters/" + name + "/events?limit=1000")).expect(200).json()) {
-                System.out.println("event " + name + " " + e.path("atMillis").asLong() % 100_000 + " " + e.path("type").asText()
-                        + " " + e.path("subject").asText() + " " + e.path("message").asText());
-            }
-            http.delete(url("/v1/clusters/" + name));
-        }
+        registry.deleteAllClustersPrintingEvents();
         AGENTS.forEach(AgentProcess::close);
         AGENTS.clear();
     }
@@ -202,69 +194,8 @@ class PartitionIT {
         return http.get(url("/v1/clusters/" + f.name())).expect(200).json().at("/cluster/version").asLong();
     }
 
-    /** Writes unique keys through the proxy; remembers each acknowledged one with when its OK came. */
-    static final class Writer implements AutoCloseable {
-        final Map<String, Long> ackedAtNanos = new ConcurrentHashMap<>();
-        final AtomicLong failed = new AtomicLong();
-        final AtomicBoolean stop = new AtomicBoolean();
-        final Thread thread;
-
-        Writer(Fleet f) {
-            thread = new Thread(() -> {
-                Jedis j = null;
-                for (long i = 0; !stop.get(); i++) {
-                    String key = f.name() + ":" + i;
-                    try {
-                        if (j == null) {
-                            j = f.proxy();
-                        }
-                        if ("OK".equals(j.set(key, "v" + i))) {
-                            ackedAtNanos.put(key, System.nanoTime());
-                        }
-                    } catch (RuntimeException e) {
-                        failed.incrementAndGet();
-                        if (j != null) {
-                            try {
-                                j.close();
-                            } catch (RuntimeException ignored) {
-                                // broken already
-                            }
-                        }
-                        j = null;
-                        try {
-                            Thread.sleep(5);
-                        } catch (InterruptedException ie) {
-                            return;
-                        }
-                    }
-                }
-                if (j != null) {
-                    j.close();
-                }
-            }, "writer-" + f.name());
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop.set(true);
-            thread.join(10_000);
-        }
-
-        /** The acknowledged keys the proxy does not return with their value, with their ack times. */
-        Map<String, Long> lost(Fleet f) {
-            Map<String, Long> lost = new ConcurrentHashMap<>();
-            try (Jedis j = f.proxy()) {
-                for (Map.Entry<String, Long> e : ackedAtNanos.entrySet()) {
-                    String value = "v" + e.getKey().substring(e.getKey().lastIndexOf(':') + 1);
-                    if (!value.equals(j.get(e.getKey()))) {
-                        lost.put(e.getKey(), e.getValue());
-                    }
-                }
-            }
-            return lost;
-        }
+    static KeyWriter writer(Fleet f) {
+        return new KeyWriter(f.proxyHost().ip(), f.proxyPort(), f.name());
     }
 
     // ---- tests -----------------------------------------------------------------------------
@@ -279,8 +210,8 @@ class PartitionIT {
         long inFlight;
         Map<String, Long> lost;
         int acked;
-        try (Writer w = new Writer(f)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> w.ackedAtNanos.size() > 300);
+        try (KeyWriter w = writer(f)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked() > 300);
             List<NetLab.Host> controlPlaneAndReplica = new ArrayList<>(peerHosts());
             controlPlaneAndReplica.add(f.replicaHost(0));
             // writes acknowledged just before the cut may still be in the replication stream it drops:
@@ -293,17 +224,17 @@ class PartitionIT {
             long version = clusterVersion(f);
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> servedVersion(f) >= version);
             switchSeenAt = System.nanoTime();
-            int before = w.ackedAtNanos.size();
-            await().atMost(Duration.ofSeconds(20)).until(() -> w.ackedAtNanos.size() > before + 500);
+            int before = w.acked();
+            await().atMost(Duration.ofSeconds(20)).until(() -> w.acked() > before + 500);
             w.close();
-            acked = w.ackedAtNanos.size();
-            long inWindow = w.ackedAtNanos.values().stream().filter(t -> t >= cutAt && t <= switchSeenAt).count();
-            lost = w.lost(f);
+            acked = w.acked();
+            long inWindow = w.ackedAtNanos().values().stream().filter(t -> t >= cutAt && t <= switchSeenAt).count();
+            lost = w.lost();
             inFlight = lost.values().stream().filter(t -> t < cutAt + IN_FLIGHT_NANOS).count();
             System.out.printf("isolated master: failover seen %d ms after the cut; %d acknowledged in that window,"
                     + " %d lost of %d acknowledged (%d of them acknowledged just before the cut); %d failed writes%n",
                     (switchSeenAt - cutAt - IN_FLIGHT_NANOS) / 1_000_000, inWindow, lost.size(), acked, inFlight,
-                    w.failed.get());
+                    w.failed());
         }
         assertThat(events(f)).contains("+sdown", "+odown", "+switch-master", "+failover-end");
         // what was lost was acknowledged by the old master between the cut and the switch: never before, never after
@@ -338,22 +269,22 @@ class PartitionIT {
     @Test
     void aProxyCutOffFromEveryRegistryPeerKeepsServing() throws Exception {
         Fleet f = fleet("alone");
-        try (Writer w = new Writer(f)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> w.ackedAtNanos.size() > 300);
+        try (KeyWriter w = writer(f)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked() > 300);
             lab.cut(List.of(f.proxyHost()), peerHosts());
-            long failedBefore = w.failed.get();
-            int before = w.ackedAtNanos.size();
+            long failedBefore = w.failed();
+            int before = w.acked();
             // three leases long without a word from the registry: not one failed write
             await().during(Duration.ofMillis(3 * LEASE_MILLIS)).atMost(Duration.ofMillis(3 * LEASE_MILLIS + 5000))
                     .pollInterval(Duration.ofMillis(200))
-                    .untilAsserted(() -> assertThat(w.failed.get()).isEqualTo(failedBefore));
-            assertThat(w.ackedAtNanos.size()).isGreaterThan(before + 1000);
+                    .untilAsserted(() -> assertThat(w.failed()).isEqualTo(failedBefore));
+            assertThat(w.acked()).isGreaterThan(before + 1000);
             lab.heal();
             // back in touch, its lease is renewed
             await().atMost(Duration.ofSeconds(20)).until(() -> events(f).contains("-proxy-unmanaged"));
-            assertThat(w.failed.get()).isEqualTo(failedBefore);
+            assertThat(w.failed()).isEqualTo(failedBefore);
             w.close();
-            assertThat(w.lost(f)).isEmpty();
+            assertThat(w.lost()).isEmpty();
         }
     }
 }

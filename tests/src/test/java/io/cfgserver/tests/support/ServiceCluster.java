@@ -139,6 +139,24 @@ public final class ServiceCluster implements AutoCloseable {
         return leader.isTextual() && !leader.asText().isBlank() ? Optional.of(leader.asText()) : Optional.empty();
     }
 
+    /**
+     * Deletes every cluster, first printing each one's event log (the story of the test, for
+     * diagnosis: it lands in failsafe-reports/*-output.txt). Tests whose clusters would otherwise
+     * add up (e.g. dead masters tripping the fleet breaker of the next test) call it after each test.
+     */
+    public void deleteAllClustersPrintingEvents() {
+        Http http = http();
+        String base = any().baseUrl();
+        for (JsonNode c : http.get(base + "/v1/clusters").expect(200).json()) {
+            String name = c.path("name").asText();
+            for (JsonNode e : http.get(base + "/v1/clusters/" + name + "/events?limit=1000").expect(200).json()) {
+                System.out.println("event " + name + " " + e.path("atMillis").asLong() % 100_000 + " " + e.path("type").asText()
+                        + " " + e.path("subject").asText() + " " + e.path("message").asText());
+            }
+            http.delete(base + "/v1/clusters/" + name);
+        }
+    }
+
     /** Stops every peer (in parallel, each SIGTERM then SIGKILL); data stays in the directory. */
     @Override
     public void close() {
