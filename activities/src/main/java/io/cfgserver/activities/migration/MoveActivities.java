@@ -24,7 +24,8 @@ public interface MoveActivities {
 
     /**
      * Deletes the range's keys from {@code address} (the source after the commit, the target on
-     * rollback): SCAN + UNLINK, at most {@code maxKeysPerSecond} keys a second (0: no limit).
+     * rollback), or from its master when it has been made a replica since (its group failed over):
+     * SCAN + UNLINK, at most {@code maxKeysPerSecond} keys a second (0: no limit).
      */
     @ActivityMethod
     long deleteRange(String address, int from, int to, long maxKeysPerSecond);

@@ -8,6 +8,7 @@ import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -266,11 +267,50 @@ public class MoveActivitiesImpl implements MoveActivities {
         fence.lift(Address.parse(source), saved);
     }
 
+    /**
+     * Deletes on {@code address}, or, when that instance is now a replica (its group failed over
+     * since the plan was made, and the controller demoted it), on the master it replicates: the
+     * group's master now. Deleting on the demoted one would fail with {@code READONLY} on every
+     * retry and the move would never end (found by the chaos soak); the deletes reach the old one
+     * by replication. One hop only: a replica of a replica is not followed.
+     */
     @Override
     public long deleteRange(String address, int from, int to, long maxKeysPerSecond) {
-        try (Jedis j = connect(Address.parse(address), 0)) {
-            return deleteWhere(j, slot -> slot >= from && slot <= to, maxKeysPerSecond);
+        Address where = Address.parse(address);
+        try (Jedis j = connect(where, 0)) {
+            Optional<Address> master = masterOfReplica(j);
+            if (master.isEmpty()) {
+                return deleteWhere(j, slot -> slot >= from && slot <= to, maxKeysPerSecond);
+            }
+            log.info("{} is a replica of {} now: the range's keys are deleted there", where.logId(), master.get().logId());
+            try (Jedis m = connect(master.get(), 0)) {
+                if (masterOfReplica(m).isPresent()) {
+                    throw new IllegalStateException(master.get().logId() + ", the master of " + where.logId()
+                            + ", is a replica itself: the group is failing over; retrying");
+                }
+                return deleteWhere(m, slot -> slot >= from && slot <= to, maxKeysPerSecond);
+            }
         }
+    }
+
+    /** The master this instance replicates, if it is a replica. */
+    static Optional<Address> masterOfReplica(Jedis j) {
+        String host = null;
+        String port = null;
+        boolean replica = false;
+        for (String line : j.info("replication").split("\r?\n")) {
+            if (line.equals("role:slave")) {
+                replica = true;
+            } else if (line.startsWith("master_host:")) {
+                host = line.substring("master_host:".length());
+            } else if (line.startsWith("master_port:")) {
+                port = line.substring("master_port:".length());
+            }
+        }
+        if (!replica || host == null || port == null) {
+            return Optional.empty();
+        }
+        return Optional.of(Address.parse(host + ":" + port));
     }
 
     /**
