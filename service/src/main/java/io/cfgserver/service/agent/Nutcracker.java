@@ -64,6 +64,8 @@ final class Nutcracker {
     private final int statsPort;
     private final int statsIntervalMillis;
     private volatile ProcessHandle watchdog; // read by the metrics thread too
+    /** Set by {@link #close()}: no restart after it. */
+    private boolean closed;
     private String runningConfig;
 
     Nutcracker(Path binary, Path dir, int statsPort, int statsIntervalMillis) throws IOException {
@@ -249,8 +251,14 @@ final class Nutcracker {
         }
     }
 
-    /** Stops the running nutcracker (if any) and starts one with {@code yaml}; waits for a PING through it. */
-    void restart(String yaml, Address listen, Duration ready) throws IOException, InterruptedException {
+    /**
+     * Stops the running nutcracker (if any) and starts one with {@code yaml}; waits for a PING through
+     * it. After {@link #close()}, does nothing.
+     */
+    synchronized void restart(String yaml, Address listen, Duration ready) throws IOException, InterruptedException {
+        if (closed) {
+            return;
+        }
         stop();
         Files.writeString(configFile(), yaml);
         List<String> cmd = new ArrayList<>(List.of("/bin/bash", dir.resolve("watchdog.sh").toString(),
@@ -278,11 +286,22 @@ final class Nutcracker {
     }
 
     /**
+     * Stops nutcracker for good: a restart that the agent's loop (still running while the agent
+     * shuts down) asks for afterwards does nothing. Without this, an agent stopped by SIGTERM could
+     * start nutcracker again on its last map just after stopping it, and leave it serving that map
+     * with no agent (found by the chaos soak).
+     */
+    synchronized void close() throws InterruptedException {
+        closed = true;
+        stop();
+    }
+
+    /**
      * Stops nutcracker and its watchdog; waits until both are gone, so the port is free. The watchdog
      * gets SIGTERM, not SIGKILL: its trap reaps nutcracker ({@code wait}); killed outright, it would
      * leave nutcracker a zombie until init reaps it (measured: 1.8 s here).
      */
-    void stop() throws InterruptedException {
+    synchronized void stop() throws InterruptedException {
         ProcessHandle w = watchdog;
         if (w == null) {
             return;

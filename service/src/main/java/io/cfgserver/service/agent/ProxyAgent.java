@@ -520,6 +520,6 @@ public final class ProxyAgent implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         stopping = true;
-        nutcracker.stop();
+        nutcracker.close();
     }
 }
