@@ -4,7 +4,8 @@
 #   into .tools/, go install as the fallback), Java 17 and Maven (Debian packages, when absent), curl, openssl (deploy/tls/make-certs.sh),
 #   and with --for-tests (deploy/test.sh) what only the tests use: chromium + chromium-driver (the
 #   console test), schemathesis for OpenApiFuzzIT (PyPI, pinned in tests/fuzz/schemathesis.sh, into
-#   .tools/schemathesis-venv) and Go with the Porcupine module for RegistryLinearizabilityIT's checker;
+#   .tools/schemathesis-venv), Go with the Porcupine module for RegistryLinearizabilityIT's checker,
+#   and iproute2, nftables and faketime for the fault tests in network namespaces;
 #   the quickstart does without them.
 # Safe to run again: a second run installs nothing and says so.
 # Leaves no packaged Redis (or nutcracker) service running.
@@ -147,6 +148,9 @@ main() {
     if [ "$FOR_TESTS" -eq 1 ]; then
         # the console's test drives a real headless browser (Selenium with the distribution's driver)
         apt_install chromium chromium-driver
+        # the fault tests (NetLab): network namespaces (iproute2), nftables rules for partitions and
+        # loss, libfaketime for a peer with a skewed wall clock
+        apt_install iproute2 nftables faketime
     fi
     stop_packaged_service redis-server
     stop_packaged_service nutcracker

@@ -32,22 +32,32 @@ public final class RedisProcess implements AutoCloseable {
             .protocol(RedisProtocol.RESP2).clientSetInfoConfig(ClientSetInfoConfig.DISABLED).build();
 
     private final int port;
+    private final Placement where;
     private final Path workDir;
     private List<String> extraArgs;
     private Process process;
 
-    private RedisProcess(int port, Path workDir, List<String> extraArgs) {
+    private RedisProcess(int port, Placement where, Path workDir, List<String> extraArgs) {
         this.port = port;
+        this.where = where;
         this.workDir = workDir;
         this.extraArgs = List.copyOf(extraArgs);
     }
 
     /** Starts redis-server on a free port and returns once it answers PING. */
     public static RedisProcess start(Path dir, String... extraArgs) {
+        return start(dir, Placement.LOOPBACK, extraArgs);
+    }
+
+    /**
+     * Starts redis-server bound to {@code where}'s address (protected mode off when that is not
+     * loopback) under its command prefix, e.g. in a network namespace.
+     */
+    public static RedisProcess start(Path dir, Placement where, String... extraArgs) {
         IllegalStateException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             int port = FreePorts.next();
-            RedisProcess redis = new RedisProcess(port, dir.resolve("redis-" + port), List.of(extraArgs));
+            RedisProcess redis = new RedisProcess(port, where, dir.resolve("redis-" + port), List.of(extraArgs));
             try {
                 redis.launch();
                 return redis;
@@ -64,14 +74,19 @@ public final class RedisProcess implements AutoCloseable {
         return port;
     }
 
-    /** {@code 127.0.0.1:<port>}. */
+    /** {@code <ip>:<port>}: {@code 127.0.0.1:<port>} unless started with a {@link Placement}. */
     public String address() {
-        return "127.0.0.1:" + port;
+        return where.address(port);
+    }
+
+    /** The OS process (for SIGSTOP/SIGCONT), if started. */
+    public java.util.Optional<ProcessHandle> handle() {
+        return process == null ? java.util.Optional.empty() : java.util.Optional.of(process.toHandle());
     }
 
     /** A new connection to this instance (RESP2, no CLIENT SETINFO); the caller closes it. */
     public Jedis jedis() {
-        return new Jedis(new HostAndPort("127.0.0.1", port), CLIENT);
+        return new Jedis(new HostAndPort(where.ip(), port), CLIENT);
     }
 
     public boolean isAlive() {
@@ -142,14 +157,20 @@ public final class RedisProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + workDir, e);
         }
-        List<String> cmd = new ArrayList<>(List.of(binary(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+        List<String> cmd = new ArrayList<>(List.of(binary(), "--port", Integer.toString(port), "--bind", where.ip(),
                 "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--daemonize", "no",
                 "--dir", workDir.toAbsolutePath().toString()));
+        if (!where.loopback()) {
+            cmd.addAll(List.of("--protected-mode", "no"));
+        }
         cmd.addAll(extraArgs);
+        cmd = where.wrap(cmd);
         Path logFile = workDir.resolve("redis.log");
         try {
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+            builder.environment().putAll(where.env());
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + String.join(" ", cmd)
                     + " (is redis-server installed? apt-get install redis-server)", e);

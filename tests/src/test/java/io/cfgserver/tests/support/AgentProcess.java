@@ -1,5 +1,6 @@
 package io.cfgserver.tests.support;
 
+import io.cfgserver.testing.Placement;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,6 +27,7 @@ public final class AgentProcess implements AutoCloseable {
     private final int statsPort;
     private final int metricsPort;
     private Path caFile;
+    private Placement where = Placement.LOOPBACK;
     private Process process;
 
     public AgentProcess(Path dir, String cluster, String proxyId, List<String> registryUrls, String token,
@@ -48,9 +49,18 @@ public final class AgentProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Run the agent (and so its nutcracker) under {@code placement}, e.g. in a network namespace;
+     * the proxy's listen address in the registry must be on the same host. Call before {@link #start()}.
+     */
+    public synchronized AgentProcess placedAt(Placement placement) {
+        this.where = placement;
+        return this;
+    }
+
     /** The agent's {@code GET /metrics} (Prometheus text). */
     public String metricsUrl() {
-        return "http://127.0.0.1:" + metricsPort + "/metrics";
+        return "http://" + where.address(metricsPort) + "/metrics";
     }
 
     public Path workDir() {
@@ -80,6 +90,7 @@ public final class AgentProcess implements AutoCloseable {
         y.append("  statsPort: ").append(statsPort).append('\n');
         y.append("metrics:\n");
         y.append("  port: ").append(metricsPort).append('\n');
+        y.append("  bindHost: \"").append(where.ip()).append("\"\n");
         return y.toString();
     }
 
@@ -91,13 +102,15 @@ public final class AgentProcess implements AutoCloseable {
             Path argFile = dir.resolve("java.args");
             String cp = System.getProperty("java.class.path");
             Files.writeString(argFile, "-cp\n\"" + cp.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            List<String> command = where.wrap(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "@" + argFile,
                     ServiceProcess.MAIN_CLASS, "agent", config.toString()));
             Files.writeString(logFile, "---- " + Instant.now() + " " + String.join(" ", command) + "\n",
                     StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            process = ChildProcesses.track(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start());
+            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+            builder.environment().putAll(where.env());
+            process = ChildProcesses.track(builder.start());
             process.getOutputStream().close();
             return this;
         } catch (IOException e) {

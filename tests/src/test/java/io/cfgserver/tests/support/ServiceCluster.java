@@ -1,6 +1,7 @@
 package io.cfgserver.tests.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cfgserver.testing.Placement;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -8,11 +9,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -162,6 +166,7 @@ public final class ServiceCluster implements AutoCloseable {
         private String temporalTarget;
         private String token = ServiceProcess.DEFAULT_TOKEN;
         private Consumer<ServiceProcess.Builder> customizer = b -> { };
+        private Function<String, Placement> placements = id -> Placement.LOOPBACK;
 
         private Builder() {
         }
@@ -196,13 +201,21 @@ public final class ServiceCluster implements AutoCloseable {
             return this;
         }
 
+        /** Where each peer (by id: p1, p2, ...) runs, e.g. {@code id -> lab.host(id).placement()}. */
+        public Builder placeEach(Function<String, Placement> placement) {
+            this.placements = placement;
+            return this;
+        }
+
         /** Starts every peer at once, waits until each answers and a leader is agreed. */
         public ServiceCluster start() {
             if (dir == null || temporalTarget == null) {
                 throw new IllegalStateException("dir and temporalTarget are required");
             }
-            List<ServiceProcess.Peer> members = IntStream.rangeClosed(1, size)
-                    .mapToObj(i -> ServiceProcess.Peer.onLoopback("p" + i, LoopbackPorts.next()))
+            Map<String, Placement> where = new LinkedHashMap<>();
+            IntStream.rangeClosed(1, size).forEach(i -> where.put("p" + i, placements.apply("p" + i)));
+            List<ServiceProcess.Peer> members = where.entrySet().stream()
+                    .map(e -> ServiceProcess.Peer.at(e.getValue(), e.getKey(), LoopbackPorts.next()))
                     .toList();
             List<ServiceProcess> processes = new ArrayList<>();
             for (ServiceProcess.Peer member : members) {
@@ -213,6 +226,7 @@ public final class ServiceCluster implements AutoCloseable {
                     throw new UncheckedIOException(e);
                 }
                 ServiceProcess.Builder peer = ServiceProcess.builder(member.id())
+                        .placement(where.get(member.id()))
                         .peers(members)
                         .dir(peerDir)
                         .temporalTarget(temporalTarget)

@@ -1,6 +1,7 @@
 package io.cfgserver.tests.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cfgserver.testing.Placement;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -46,9 +47,15 @@ public final class ServiceProcess implements AutoCloseable {
         public static Peer onLoopback(String id, int raftPort) {
             return new Peer(id, "127.0.0.1:" + raftPort);
         }
+
+        /** A member at {@code where}'s address. */
+        public static Peer at(Placement where, String id, int raftPort) {
+            return new Peer(id, where.address(raftPort));
+        }
     }
 
     private final String peerId;
+    private final Placement where;
     private final List<Peer> peers;
     private final int restPort;
     private final int adminPort;
@@ -69,10 +76,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     private ServiceProcess(Builder b) {
         this.peerId = b.peerId;
+        this.where = b.where;
         this.restPort = b.restPort != 0 ? b.restPort : LoopbackPorts.next();
         this.adminPort = b.adminPort != 0 ? b.adminPort : LoopbackPorts.next();
         this.peers = b.peers.isEmpty()
-                ? List.of(Peer.onLoopback(b.peerId, b.raftPort != 0 ? b.raftPort : LoopbackPorts.next()))
+                ? List.of(Peer.at(b.where, b.peerId, b.raftPort != 0 ? b.raftPort : LoopbackPorts.next()))
                 : List.copyOf(b.peers);
         Peer self = peers.stream().filter(p -> p.id().equals(peerId)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("peer " + peerId + " is not in the peer list " + peers));
@@ -109,6 +117,7 @@ public final class ServiceProcess implements AutoCloseable {
             Files.writeString(configFile, yaml(), StandardCharsets.UTF_8);
             Files.writeString(argFile, "-cp\n" + quoteArg(classpath()) + "\n", StandardCharsets.UTF_8);
             List<String> command = new ArrayList<>();
+            command.addAll(where.prefix());
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("-Dcfgserver.test.peer=" + peerId);
             command.addAll(jvmArgs);
@@ -120,6 +129,7 @@ public final class ServiceProcess implements AutoCloseable {
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+            builder.environment().putAll(where.env());
             builder.environment().putAll(env);
             process = ChildProcesses.track(builder.start());
             process.getOutputStream().close();
@@ -184,6 +194,10 @@ public final class ServiceProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    public Placement placement() {
+        return where;
+    }
+
     public long pid() {
         if (process == null) {
             throw new IllegalStateException(this + " was never started");
@@ -201,11 +215,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** {@code http://127.0.0.1:port}, or {@code https://} with {@linkplain Builder#tls TLS}. */
     public String baseUrl() {
-        return scheme() + "://127.0.0.1:" + restPort;
+        return scheme() + "://" + where.address(restPort);
     }
 
     public String adminUrl() {
-        return scheme() + "://127.0.0.1:" + adminPort;
+        return scheme() + "://" + where.address(adminPort);
     }
 
     private String scheme() {
@@ -297,9 +311,9 @@ public final class ServiceProcess implements AutoCloseable {
     /** A connector as in deploy/local/peer1.yml, or deploy/local/tls/peer1.yml with TLS. */
     private String connector(int port) {
         if (tlsDir == null) {
-            return "{type: http, bindHost: 127.0.0.1, port: " + port + "}";
+            return "{type: http, bindHost: " + where.ip() + ", port: " + port + "}";
         }
-        return "{type: https, bindHost: 127.0.0.1, port: " + port + ", keyStoreType: PKCS12, keyStorePath: "
+        return "{type: https, bindHost: " + where.ip() + ", port: " + port + ", keyStoreType: PKCS12, keyStorePath: "
                 + quote(tlsDir.resolve(peerId + ".p12").toString()) + ", keyStorePassword: "
                 + quote(TlsCertificates.PASSWORD) + "}";
     }
@@ -326,6 +340,7 @@ public final class ServiceProcess implements AutoCloseable {
     /** Parameters of a peer; anything not set gets a default (free ports, a data dir under {@code dir}). */
     public static final class Builder {
         private final String peerId;
+        private Placement where = Placement.LOOPBACK;
         private List<Peer> peers = List.of();
         private int restPort;
         private int adminPort;
@@ -346,6 +361,12 @@ public final class ServiceProcess implements AutoCloseable {
         }
 
         /** Every member of the registry, this peer included. Default: this peer alone. */
+        /** Where the JVM runs: its address (REST, admin and, by default, Raft) and command prefix. */
+        public Builder placement(Placement placement) {
+            this.where = java.util.Objects.requireNonNull(placement, "placement");
+            return this;
+        }
+
         public Builder peers(List<Peer> members) {
             this.peers = List.copyOf(members);
             return this;
