@@ -177,8 +177,8 @@ public final class DataModel {
                     continue;
                 }
                 if (j == null) {
-                    j = NutcrackerProcess.proxyClient(host, port);
                     try {
+                        j = NutcrackerProcess.proxyClient(host, port); // connects
                         j.connect();
                     } catch (RuntimeException e) {
                         // nothing was sent: no key becomes uncertain (a proxy restarting refuses connections)
@@ -293,6 +293,11 @@ public final class DataModel {
                     entries.put(k, new Entry(z, ttl));
                 }
             }
+        }
+
+        /** False once the writing thread ended (closed, or died of an unexpected error). */
+        public boolean isRunning() {
+            return thread.isAlive();
         }
 
         @Override
