@@ -3,9 +3,11 @@
 # scale-out), a proxy (agent + nutcracker) per cluster, a writer per cluster through its proxy keeping a
 # model of every acknowledged write (tests/support/DataModel), a scale-out and rebalances running on
 # each cluster, and one random fault at a time for --minutes: kill -9 of a master, of the registry
-# leader, of a peer hosting a Temporal worker; a master cut off from the control plane (the test hook
-# unreachable-<host:port>: its proxy and replica still reach it); a proxy restart; a Temporal server
-# restart. Then it heals, lets the jobs end and checks: acknowledged writes readable outside unplanned
+# leader, of a peer hosting a Temporal worker; a master cut off from the peers and its replicas while its
+# proxy still reaches it (each redis-server and proxy in a network namespace of its own, NetLab, and the
+# cut is nftables drops; without root/nft everything is on 127.0.0.1 and the cut is the test hook
+# unreachable-<host:port>); a proxy restart (agent + nutcracker); an agent restart (its nutcracker keeps
+# serving and the new agent adopts it); a Temporal server restart (graceful, same database). Then it heals, lets the jobs end and checks: acknowledged writes readable outside unplanned
 # failover windows (losses counted per window), no slot owned by two groups, no proxy lagging past its
 # lease, every job ended, no slot move, workflow or lock left. Prints a report and
 #   RESULT PASS|FAIL seed=… minutes=… ops=… acked=… faults=… failovers=… jobs=… lost=… …
@@ -13,7 +15,8 @@
 # Takes --minutes plus about 5 min (setup, draining jobs, checks); hard deadline --minutes + 20 min.
 # Not part of any CI run. Run it alone: flock /tmp/cfgserver-heavy.lock tests/soak/soak.sh
 # Needs redis-server, nutcracker and the temporal CLI ($TEMPORAL_BIN, or .tools/temporal-venv).
-# Usage: tests/soak/soak.sh [--minutes 10] [--seed N] [--keys 20000] [--dir DIR]
+# Usage: tests/soak/soak.sh [--minutes 10] [--seed N] [--keys 20000] [--faults kind,...] [--dir DIR]
+# (kinds: master-kill leader-kill worker-kill partition proxy-restart agent-restart temporal-restart; default all)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 minutes=10
