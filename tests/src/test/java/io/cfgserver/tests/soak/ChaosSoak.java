@@ -35,6 +35,9 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * The chaos soak of issue 13: two clusters behind their own proxy (agent + nutcracker), a writer per
@@ -111,6 +114,7 @@ public final class ChaosSoak {
         final List<String> spare = new ArrayList<>();
         AgentProcess agent;
         DataModel.Writer writer;
+        UniqueWriter unique;
         /** Cluster version → when the monitor first saw it committed (epoch ms). */
         final Map<Long, Long> versionSeen = new HashMap<>();
         /** Proxy id → since when it has been lagging (epoch ms), while it is. */
@@ -207,6 +211,7 @@ public final class ChaosSoak {
         Thread monitor = daemon("proxy-monitor", this::monitorProxies);
         for (Fleet f : fleets.values()) {
             f.writer = f.model.writer(f.proxyIp, f.proxyPort, seed + f.name.hashCode());
+            f.unique = new UniqueWriter(f.proxyIp, f.proxyPort, "u:" + f.name + ":");
         }
         faultsStartMillis = System.currentTimeMillis();
         faultsEndMillis = faultsStartMillis + (long) (minutes * 60_000);
@@ -232,6 +237,10 @@ public final class ChaosSoak {
                 violations.add("the writer of " + f.name + " died before the end (see its stack trace above)");
             }
             f.writer.close();
+            if (!f.unique.thread.isAlive()) {
+                violations.add("the unique-key writer of " + f.name + " died before the end");
+            }
+            f.unique.close();
         }
         return checkAndReport();
     }
@@ -740,6 +749,13 @@ public final class ChaosSoak {
             acked += w.acked.get();
             System.out.printf("writes %s: %s; %d of %d keys uncertain%n", f.name, w, f.model.uncertainKeys(), f.model.size());
         }
+        for (Fleet f : fleets.values()) {
+            UniqueWriter u = f.unique;
+            ops += u.acked.get() + u.refused.get() + u.failed.get();
+            acked += u.acked.get();
+            System.out.printf("unique-key SETs %s: %d acknowledged, %d refused with an error reply, %d with no reply%n", f.name,
+                    u.acked.get(), u.refused.get(), u.failed.get());
+        }
         System.out.printf("operations: %d writes sent, %d acknowledged%n", ops, acked);
 
         // faults
@@ -789,7 +805,43 @@ public final class ChaosSoak {
                     rel(j.startMillis()), rel(j.endMillis()), j.params(), j.message());
         }
 
-        // 1. acknowledged writes
+        // 1a. acknowledged unique-key SETs: each has one exact ack time
+        Map<Window, long[]> uniqueLost = new LinkedHashMap<>();
+        windows.forEach(w -> uniqueLost.put(w, new long[] {0, Long.MAX_VALUE, Long.MIN_VALUE}));
+        Map<String, Integer> outsideBySecond = new TreeMap<>();
+        long uniqueLostTotal = 0;
+        long uniqueOutside = 0;
+        for (Fleet f : fleets.values()) {
+            for (long[] miss : f.unique.missing()) {
+                uniqueLostTotal++;
+                long at = miss[1];
+                Optional<Window> in = windows.stream().filter(w -> w.cluster().equals(f.name) && w.contains(at)).findFirst();
+                if (in.isPresent()) {
+                    long[] c = uniqueLost.get(in.get());
+                    c[0]++;
+                    c[1] = Math.min(c[1], at);
+                    c[2] = Math.max(c[2], at);
+                } else {
+                    uniqueOutside++;
+                    outsideBySecond.merge(String.format("%s t=%.0fs", f.name, Math.floor(rel(at))), 1, Integer::sum);
+                }
+            }
+        }
+        System.out.printf("lost acknowledged unique-key SETs: %d (%d outside every failover window)%n", uniqueLostTotal,
+                uniqueOutside);
+        for (Map.Entry<Window, long[]> e : uniqueLost.entrySet()) {
+            Window w = e.getKey();
+            long[] c = e.getValue();
+            System.out.printf("  window %s/%s %s->%s failover t=%.1f..%.1fs: %d lost of %d acknowledged in the window%s%n",
+                    w.cluster(), w.group(), w.from(), w.to(), rel(w.startedMillis()), rel(w.endedMillis()), c[0],
+                    fleets.get(w.cluster()).unique.ackedIn(w), c[0] == 0 ? "" : String.format(" (acked t=%.2f..%.2fs)",
+                            rel(c[1]), rel(c[2])));
+        }
+        outsideBySecond.forEach((second, n) -> System.out.printf("  OUTSIDE %s: %d lost%n", second, n));
+        check("acknowledged unique-key SETs readable outside failover windows (exact ack times)", uniqueOutside == 0,
+                uniqueLostTotal + " lost, " + uniqueOutside + " outside windows");
+
+        // 1b. the mixed-type model: a key is explained when any of its acknowledged writes fell in a window (loose)
         Map<Window, Integer> lostPerWindow = new LinkedHashMap<>();
         windows.forEach(w -> lostPerWindow.put(w, 0));
         List<String> unexplained = new ArrayList<>();
@@ -819,8 +871,8 @@ public final class ChaosSoak {
                     rel(w.fromMillis()), rel(w.toMillis()), e.getValue(), ackedIn);
         }
         unexplained.stream().limit(20).forEach(u -> System.out.println("  UNEXPLAINED " + u));
-        check("acknowledged writes readable outside failover windows", unexplained.isEmpty(),
-                lost + " lost, " + unexplained.size() + " outside windows");
+        check("mixed-type model: every key right unless one of its writes fell in a failover window", unexplained.isEmpty(),
+                lost + " keys wrong, " + unexplained.size() + " with no write in any window");
 
         // 2. slots
         List<String> slotProblems = new ArrayList<>();
@@ -892,10 +944,11 @@ public final class ChaosSoak {
         boolean pass = checks.values().stream().allMatch(v -> v.startsWith("PASS"));
         System.out.println("checks:");
         checks.forEach((name, result) -> System.out.println("  " + result + "  " + name));
-        System.out.printf("RESULT %s seed=%d minutes=%.1f ops=%d acked=%d faults=%d failovers=%d jobs=%d lost=%d "
-                + "lost_outside_windows=%d checks_passed=%d/%d%n", pass ? "PASS" : "FAIL", seed,
-                (faultsEndMillis - faultsStartMillis) / 60_000.0, ops, acked, faults.size(), windows.size(), jobs.size(), lost,
-                unexplained.size(), checks.values().stream().filter(v -> v.startsWith("PASS")).count(), checks.size());
+        System.out.printf("RESULT %s seed=%d minutes=%.1f ops=%d acked=%d faults=%d failovers=%d jobs=%d lost_unique=%d "
+                + "lost_unique_outside_windows=%d wrong_keys=%d wrong_keys_outside_windows=%d checks_passed=%d/%d%n",
+                pass ? "PASS" : "FAIL", seed, (faultsEndMillis - faultsStartMillis) / 60_000.0, ops, acked, faults.size(),
+                windows.size(), jobs.size(), uniqueLostTotal, uniqueOutside, lost, unexplained.size(),
+                checks.values().stream().filter(v -> v.startsWith("PASS")).count(), checks.size());
         return pass;
     }
 
@@ -1000,6 +1053,134 @@ public final class ChaosSoak {
             }
         }
         return counts.toString();
+    }
+
+    /**
+     * SETs of unique keys ({@code prefix + n}, value {@code n}) through a proxy, paced at one a millisecond,
+     * each acknowledged one remembered with its ack time: a lost one has exactly one time to put in a window.
+     * A write counts only on an OK reply; an error reply did nothing; a write with no reply is not counted.
+     */
+    final class UniqueWriter implements AutoCloseable {
+        final java.util.concurrent.atomic.AtomicLong acked = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+        private final String host;
+        private final int port;
+        private final String prefix;
+        private long[] ns = new long[1 << 16];
+        private long[] ats = new long[1 << 16];
+        private int size;
+        private volatile boolean stop;
+        final Thread thread;
+
+        UniqueWriter(String host, int port, String prefix) {
+            this.host = host;
+            this.port = port;
+            this.prefix = prefix;
+            this.thread = daemon("unique-" + prefix, this::run);
+        }
+
+        private void run() {
+            Jedis j = null;
+            long n = 0;
+            long next = System.nanoTime();
+            while (!stop) {
+                long now = System.nanoTime();
+                if (now < next) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(next - now);
+                    continue;
+                }
+                next = Math.max(next + 1_000_000, now - 1_000_000);
+                if (j == null) {
+                    try {
+                        j = NutcrackerProcess.proxyClient(host, port);
+                    } catch (RuntimeException e) {
+                        sleepQuietly(20);
+                        continue;
+                    }
+                }
+                long k = n++;
+                try {
+                    if ("OK".equals(j.set(prefix + k, Long.toString(k)))) {
+                        record(k, System.currentTimeMillis());
+                        acked.incrementAndGet();
+                    }
+                } catch (JedisDataException e) {
+                    refused.incrementAndGet();
+                } catch (RuntimeException e) {
+                    failed.incrementAndGet();
+                    try {
+                        j.close();
+                    } catch (RuntimeException ignored) {
+                        // broken already
+                    }
+                    j = null;
+                    sleepQuietly(20);
+                }
+            }
+            if (j != null) {
+                j.close();
+            }
+        }
+
+        private synchronized void record(long k, long atMillis) {
+            if (size == ns.length) {
+                ns = java.util.Arrays.copyOf(ns, size * 2);
+                ats = java.util.Arrays.copyOf(ats, size * 2);
+            }
+            ns[size] = k;
+            ats[size] = atMillis;
+            size++;
+        }
+
+        synchronized long ackedIn(Window w) {
+            long c = 0;
+            for (int i = 0; i < size; i++) {
+                if (w.contains(ats[i])) {
+                    c++;
+                }
+            }
+            return c;
+        }
+
+        /** Every acknowledged SET not read back as written: {n, ackMillis}. */
+        synchronized List<long[]> missing() {
+            List<long[]> lost = new ArrayList<>();
+            for (int from = 0; from < size; from += 1000) {
+                int to = Math.min(size, from + 1000);
+                RuntimeException last = null;
+                boolean done = false;
+                for (int attempt = 0; attempt < 10 && !done; attempt++) {
+                    try (Jedis j = NutcrackerProcess.proxyClient(host, port)) {
+                        Pipeline p = j.pipelined();
+                        List<Response<String>> rs = new ArrayList<>(to - from);
+                        for (int i = from; i < to; i++) {
+                            rs.add(p.get(prefix + ns[i]));
+                        }
+                        p.sync();
+                        for (int i = from; i < to; i++) {
+                            if (!Long.toString(ns[i]).equals(rs.get(i - from).get())) {
+                                lost.add(new long[] {ns[i], ats[i]});
+                            }
+                        }
+                        done = true;
+                    } catch (RuntimeException e) {
+                        last = e;
+                        sleepQuietly(1000);
+                    }
+                }
+                if (!done) {
+                    throw new IllegalStateException("cannot read unique keys back through " + host + ":" + port, last);
+                }
+            }
+            return lost;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop = true;
+            thread.join(10_000);
+        }
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
