@@ -709,7 +709,8 @@ public final class ChaosSoak {
                     long behind = p.path("versionsBehind").asLong();
                     long current = served + behind;
                     f.versionSeen.putIfAbsent(current, now);
-                    if (p.path("standing").asText().equals("LAGGING")) {
+                    // servedVersion 0: a fresh agent serving nothing yet (no nutcracker): no map at all, not an old one
+                    if (p.path("standing").asText().equals("LAGGING") && served > 0) {
                         // lagging since the oldest version newer than what it serves was seen
                         long since = f.versionSeen.entrySet().stream().filter(e -> e.getKey() > served)
                                 .mapToLong(Map.Entry::getValue).min().orElse(now);
