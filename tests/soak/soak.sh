@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Chaos soak (issue 13): 2 clusters (each 2 groups of master + replica, a third group added by a
-# scale-out), a proxy (agent + nutcracker) per cluster, a writer per cluster through its proxy keeping a
-# model of every acknowledged write (tests/support/DataModel), a scale-out and rebalances running on
+# scale-out), a proxy (agent + nutcracker) per cluster, two writers per cluster through its proxy (a
+# model of every acknowledged write of mixed types, tests/support/DataModel, and unique-key SETs with exact
+# ack times), a scale-out and rebalances running on
 # each cluster, and one random fault at a time for --minutes: kill -9 of a master, of the registry
 # leader, of a peer hosting a Temporal worker; a master cut off from the peers and its replicas while its
 # proxy still reaches it (each redis-server and proxy in a network namespace of its own, NetLab, and the
@@ -10,7 +11,7 @@
 # serving and the new agent adopts it); a Temporal server restart (graceful, same database). Then it heals, lets the jobs end and checks: acknowledged writes readable outside unplanned
 # failover windows (losses counted per window), no slot owned by two groups, no proxy lagging past its
 # lease, every job ended, no slot move, workflow or lock left. Prints a report and
-#   RESULT PASS|FAIL seed=… minutes=… ops=… acked=… faults=… failovers=… jobs=… lost=… …
+#   RESULT PASS|FAIL seed=… minutes=… ops=… acked=… faults=… failovers=… jobs=… lost_unique=… …
 # Exit 0 only when every check passed. Every process it starts is stopped (also on failure and Ctrl-C).
 # Takes --minutes plus about 5 min (setup, draining jobs, checks); hard deadline --minutes + 20 min.
 # Not part of any CI run. Run it alone: flock /tmp/cfgserver-heavy.lock tests/soak/soak.sh

@@ -40,12 +40,13 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * The chaos soak of issue 13: two clusters behind their own proxy (agent + nutcracker), a writer per
- * cluster keeping a model of every acknowledged write ({@link DataModel}), a scale-out and rebalances
- * running one after the other on each cluster, and one random fault at a time for {@code --minutes}:
+ * The chaos soak of issue 13: two clusters behind their own proxy (agent + nutcracker), two writers per
+ * cluster through it — the mixed-type model of every acknowledged write ({@link DataModel}) and unique-key
+ * SETs with exact ack times ({@link UniqueWriter}) — a scale-out and rebalances running one after the
+ * other on each cluster, and one random fault at a time for {@code --minutes}:
  * kill -9 of a master, of the registry leader, of a peer hosting a Temporal worker, a master cut off
- * from the control plane and its replicas while its proxy still reaches it, a proxy restart, a Temporal
- * server restart. Every redis-server and each proxy (agent + nutcracker) runs in a network namespace
+ * from the control plane and its replicas while its proxy still reaches it, a proxy restart (agent and
+ * nutcracker), an agent restart (nutcracker left serving, adopted), a Temporal server restart. Every redis-server and each proxy (agent + nutcracker) runs in a network namespace
  * of its own ({@link NetLab}); the peers, Temporal and this JVM are on the lab's outside host, so a
  * partition is a real cut (nftables drops) between the master's namespace and the outside and its
  * replicas. Where namespaces cannot be made (not root, no nft), everything runs on 127.0.0.1 and the
@@ -54,7 +55,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * <ul>
  *   <li>every acknowledged write is readable, except writes acknowledged inside an unplanned failover's
  *       window (docs/failover.md, "What asynchronous replication still costs"); those are counted per
- *       window;</li>
+ *       window (exactly for the unique-key SETs; for the mixed-type model a wrong key is excused when any
+ *       of its writes fell in a window);</li>
  *   <li>every slot has exactly one owner in the map, and every key on a group's master lies in a slot
  *       that group owns (no slot served by two groups);</li>
  *   <li>no proxy lagged behind the committed map for longer than its lease allows (sampled every
