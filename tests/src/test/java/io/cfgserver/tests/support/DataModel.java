@@ -36,6 +36,8 @@ public final class DataModel {
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private final Set<String> uncertain = ConcurrentHashMap.newKeySet();
     private final List<String> keys = new ArrayList<>();
+    /** Per key, when each of its writes by a {@link Writer} was acknowledged (epoch ms): to tell when a lost write was made. */
+    private final Map<String, List<Long>> ackTimes = new ConcurrentHashMap<>();
 
     /** Key {@code i}'s name: its type is {@code i % 6}; every ninth key has a hash tag shared by 40 keys. */
     static String name(int i) {
@@ -111,8 +113,29 @@ public final class DataModel {
         return keys.size();
     }
 
+    /** Every key of the model, in load order. */
+    public List<String> keys() {
+        return List.copyOf(keys);
+    }
+
+    /** Whether a write to {@code key} went unanswered (it is left out of the check). */
+    public boolean isUncertain(String key) {
+        return uncertain.contains(key);
+    }
+
     public int uncertainKeys() {
         return uncertain.size();
+    }
+
+    /** When each acknowledged write of {@code key} by a writer was acknowledged (epoch ms, oldest first). */
+    public List<Long> ackTimes(String key) {
+        List<Long> times = ackTimes.get(key);
+        if (times == null) {
+            return List.of();
+        }
+        synchronized (times) {
+            return List.copyOf(times);
+        }
     }
 
     /** Forgets every key the filter matches (e.g. after a FLUSHALL destroyed them). */
@@ -135,6 +158,8 @@ public final class DataModel {
         public final AtomicLong refused = new AtomicLong();
         /** Writes with no reply (maybe done): their keys become uncertain. */
         public final AtomicLong failed = new AtomicLong();
+        /** Connections the proxy refused (nothing sent, no key uncertain). */
+        public final AtomicLong unreachable = new AtomicLong();
         private final AtomicBoolean stop = new AtomicBoolean();
         private final Thread thread;
 
@@ -151,12 +176,26 @@ public final class DataModel {
                 if (uncertain.contains(k)) {
                     continue;
                 }
-                try {
-                    if (j == null) {
-                        j = NutcrackerProcess.proxyClient(host, port);
+                if (j == null) {
+                    try {
+                        j = NutcrackerProcess.proxyClient(host, port); // connects
+                        j.connect();
+                    } catch (RuntimeException e) {
+                        // nothing was sent: no key becomes uncertain (a proxy restarting refuses connections)
+                        unreachable.incrementAndGet();
+                        close(j);
+                        j = null;
+                        pause();
+                        continue;
                     }
+                }
+                try {
                     write(j, k, n, rnd.nextInt(100));
                     acked.incrementAndGet();
+                    List<Long> times = ackTimes.computeIfAbsent(k, x -> new ArrayList<>());
+                    synchronized (times) {
+                        times.add(System.currentTimeMillis());
+                    }
                 } catch (JedisDataException e) {
                     String m = String.valueOf(e.getMessage());
                     // Redis' own refusals, and nutcracker's when it could not reach the server (the fence's 127.0.0.1:1)
@@ -172,9 +211,19 @@ public final class DataModel {
                     failed.incrementAndGet();
                     close(j);
                     j = null;
+                    pause();
                 }
             }
             close(j);
+        }
+
+        /** After a broken connection: do not spin (each failed write costs a key of the model). */
+        private static void pause() {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         private static void close(Jedis j) {
@@ -246,6 +295,11 @@ public final class DataModel {
             }
         }
 
+        /** False once the writing thread ended (closed, or died of an unexpected error). */
+        public boolean isRunning() {
+            return thread.isAlive();
+        }
+
         @Override
         public void close() throws InterruptedException {
             stop.set(true);
@@ -254,7 +308,8 @@ public final class DataModel {
 
         @Override
         public String toString() {
-            return acked + " writes acknowledged, " + refused + " refused by Redis, " + failed + " with no reply";
+            return acked + " writes acknowledged, " + refused + " refused by Redis, " + failed + " with no reply, "
+                    + unreachable + " connections refused";
         }
     }
 
@@ -263,7 +318,12 @@ public final class DataModel {
      * {@code ttlSlackMillis}). Returns what differs, empty when everything acknowledged is there.
      */
     public List<String> differences(Jedis proxy, long ttlSlackMillis) {
-        List<String> wrong = new ArrayList<>();
+        return new ArrayList<>(differencesByKey(proxy, ttlSlackMillis).values());
+    }
+
+    /** As {@link #differences}, by key (in the model's key order). */
+    public Map<String, String> differencesByKey(Jedis proxy, long ttlSlackMillis) {
+        Map<String, String> wrong = new java.util.LinkedHashMap<>();
         for (int i = 0; i < keys.size(); i += 500) {
             List<String> batch = keys.subList(i, Math.min(keys.size(), i + 500)).stream()
                     .filter(k -> !uncertain.contains(k)).toList();
@@ -289,17 +349,17 @@ public final class DataModel {
                 long pttl = ttls.get(b).get();
                 if (expected == null) {
                     if (got != null) {
-                        wrong.add(k + " should not exist, holds " + got);
+                        wrong.put(k, k + " should not exist, holds " + got);
                     }
                     continue;
                 }
                 if (!Objects.equals(expected.value(), got)) {
-                    wrong.add(k + "=" + got + " (acknowledged " + expected.value() + ")");
+                    wrong.put(k, k + "=" + got + " (acknowledged " + expected.value() + ")");
                     continue;
                 }
                 long want = expected.expireAtMillis() == 0 ? -1 : expected.expireAtMillis() - now;
                 if ((want == -1) != (pttl == -1) || (want != -1 && Math.abs(want - pttl) > ttlSlackMillis)) {
-                    wrong.add(k + " TTL " + pttl + " ms (acknowledged " + want + " ms)");
+                    wrong.put(k, k + " TTL " + pttl + " ms (acknowledged " + want + " ms)");
                 }
             }
         }
