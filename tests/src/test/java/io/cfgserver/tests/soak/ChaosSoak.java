@@ -448,13 +448,23 @@ public final class ChaosSoak {
         }
     }
 
-    /** A master (of a group with a replica in sync, so a failover can happen) to hit; empty when none. */
+    /**
+     * A master to hit, of a group that owns slots and has a replica in sync, so that a failover
+     * happens (a group without slots, e.g. one a scale-out has just added, is by design not failed
+     * over: {@code -failover-abort-no-slots}); empty when none.
+     */
     private Optional<String[]> pickMaster() {
         List<String[]> candidates = new ArrayList<>();
         for (Fleet f : fleets.values()) {
+            Set<String> owners = new java.util.HashSet<>();
+            for (JsonNode r : request("GET", "/v1/clusters/" + f.name + "/slots", null, Duration.ofSeconds(30)).expect(200)
+                    .json()) {
+                owners.add(r.path("group").asText());
+            }
             for (JsonNode g : clusterJson(f.name).path("groups")) {
                 String master = g.at("/master/address").asText();
-                if (g.path("failover").isNull() || g.path("failover").isMissingNode()) {
+                if (owners.contains(g.path("id").asText())
+                        && (g.path("failover").isNull() || g.path("failover").isMissingNode())) {
                     if (replicaOnline(master)) {
                         candidates.add(new String[] {f.name, g.path("id").asText(), master});
                     }
