@@ -486,16 +486,21 @@ public final class ChaosSoak {
         }
     }
 
-    private String masterKill(String[] target) {
+    /** {@link #pickMaster()}, naming the pick (or "-") in {@code target[0]} for the fault's line. */
+    private Optional<String[]> pickTarget(String[] target) {
         Optional<String[]> pick = pickMaster();
+        target[0] = pick.map(p -> p[0] + "/" + p[1] + " " + p[2]).orElse("-");
+        return pick;
+    }
+
+    private String masterKill(String[] target) {
+        Optional<String[]> pick = pickTarget(target);
         if (pick.isEmpty()) {
-            target[0] = "-";
             return "skipped: no master with a replica in sync";
         }
         String cluster = pick.get()[0];
         String group = pick.get()[1];
         String master = pick.get()[2];
-        target[0] = cluster + "/" + group + " " + master;
         RedisProcess victim = redis.get(master);
         long t = System.currentTimeMillis();
         victim.kill9();
@@ -511,15 +516,13 @@ public final class ChaosSoak {
     }
 
     private String partition(String[] target) {
-        Optional<String[]> pick = pickMaster();
+        Optional<String[]> pick = pickTarget(target);
         if (pick.isEmpty()) {
-            target[0] = "-";
             return "skipped: no master with a replica in sync";
         }
         String cluster = pick.get()[0];
         String group = pick.get()[1];
         String master = pick.get()[2];
-        target[0] = cluster + "/" + group + " " + master;
         Path hook = hooks.resolve("unreachable-" + master);
         long t = System.currentTimeMillis();
         NetLab.Host masterHost = hostOf.get(master);
