@@ -60,6 +60,8 @@ class RegistryLinearizabilityIT {
     static final long[] VALUES = {1000, 1100, 1200, 1300, 1400};
     static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(3);
     static final long P3_CLOCK_OFFSET_MILLIS = -7_500;
+    /** How long past the nominal end the nemesis may go on to get every kind of fault in. */
+    static final long NEMESIS_GRACE_SECONDS = 180;
     /**
      * {@code -Dlinearizability.reads=local} reads with {@code ?consistency=local} (a peer's own view,
      * not linearizable): a control that shows the checker catching stale reads; the test then fails.
@@ -148,19 +150,19 @@ class RegistryLinearizabilityIT {
         long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
         List<String> history = Collections.synchronizedList(new ArrayList<>());
         Counts counts = new Counts();
+        Nemesis nemesis = new Nemesis(end, end + TimeUnit.SECONDS.toNanos(NEMESIS_GRACE_SECONDS));
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             int client = c;
-            threads.add(new Thread(() -> runClient(client, policyPath, t0, end, history, counts), "lin-client-" + c));
+            threads.add(new Thread(() -> runClient(client, policyPath, t0, nemesis, history, counts), "lin-client-" + c));
         }
-        Nemesis nemesis = new Nemesis(end);
         Thread nemesisThread = new Thread(nemesis::run, "lin-nemesis");
         threads.forEach(Thread::start);
         nemesisThread.start();
+        nemesisThread.join(TimeUnit.SECONDS.toMillis(seconds + NEMESIS_GRACE_SECONDS) + 120_000);
         for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(seconds) + 60_000);
+            t.join(60_000);
         }
-        nemesisThread.join(120_000);
         registry.peers().forEach(p -> signal(p, "CONT"));
         assertThat(nemesis.error).as("the nemesis failed").isNull();
 
@@ -225,11 +227,11 @@ class RegistryLinearizabilityIT {
         }
     }
 
-    static void runClient(int client, String policyPath, long t0, long end, List<String> history, Counts counts) {
+    static void runClient(int client, String policyPath, long t0, Nemesis nemesis, List<String> history, Counts counts) {
         Http http = registry.http().timeout(CLIENT_TIMEOUT);
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long lastRead = VALUES[0];
-        while (System.nanoTime() < end) {
+        while (!nemesis.finished) {
             ServiceProcess peer = registry.peers().get(random.nextInt(registry.peers().size()));
             String url = peer.baseUrl() + policyPath;
             ObjectNode record = Http.mapper().createObjectNode().put("client", client);
@@ -327,10 +329,14 @@ class RegistryLinearizabilityIT {
      * let it be gone 1–2 s, restart it and wait until it answers; SIGSTOP a peer for 1–3 s, then
      * SIGCONT; cut a peer off from the other peers both ways; drop what a peer sends the others (one
      * way); drop 30 % of the packets reaching a peer; each network fault for 1–3 s, then healed.
-     * Half of the faults hit the leader.
+     * Half of the faults hit the leader. It goes on past the workload's nominal end until every kind
+     * has happened once (a restart takes 20–40 s on a loaded machine, and a CI run once ended its
+     * 60 s with no loss fault), but not past {@code hardEnd}; the clients run as long as it does.
      */
     static final class Nemesis {
         final long end;
+        final long hardEnd;
+        volatile boolean finished;
         final AtomicInteger kills = new AtomicInteger();
         final AtomicInteger leaderKills = new AtomicInteger();
         final AtomicInteger pauses = new AtomicInteger();
@@ -342,17 +348,35 @@ class RegistryLinearizabilityIT {
         final Map<String, Integer> byPeer = new ConcurrentHashMap<>();
         volatile Throwable error;
 
-        Nemesis(long end) {
+        Nemesis(long end, long hardEnd) {
             this.end = end;
+            this.hardEnd = hardEnd;
+        }
+
+        boolean everyKindHappened() {
+            return kills.get() > 0 && pauses.get() > 0 && cuts.get() > 0 && oneWay.get() > 0 && losses.get() > 0;
+        }
+
+        boolean goOn() {
+            long now = System.nanoTime();
+            return now < hardEnd && (now < end || !everyKindHappened());
         }
 
         void run() {
+            try {
+                faults();
+            } finally {
+                finished = true;
+            }
+        }
+
+        void faults() {
             ThreadLocalRandom random = ThreadLocalRandom.current();
             int kind = random.nextInt(5);
             try {
-                while (System.nanoTime() < end) {
+                while (goOn()) {
                     sleep(Duration.ofMillis(2000 + random.nextInt(2000)));
-                    if (System.nanoTime() >= end) {
+                    if (!goOn()) {
                         break;
                     }
                     Optional<ServiceProcess> leader = leader();
