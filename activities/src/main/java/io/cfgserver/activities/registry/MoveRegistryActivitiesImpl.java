@@ -29,6 +29,13 @@ public class MoveRegistryActivitiesImpl implements MoveRegistryActivities {
      */
     static final long EVIDENCE_GRACE_MILLIS = 3000;
     static final Duration PROXY_WAIT = Duration.ofSeconds(20);
+    /**
+     * How long one attempt waits in all: under the registry profile's 30 s. A proxy whose agent died
+     * may serve its old map for its {@code unattendedMillis} (30 s by default, up to an hour): the
+     * attempt then fails with {@link #FAILURE_PROXIES_SILENT} and the next attempt waits on.
+     */
+    static final Duration ATTEMPT_BUDGET = Duration.ofSeconds(25);
+    static final String FAILURE_PROXIES_SILENT = "ProxiesSilent";
 
     private final RegistryClient registry;
     private final RegistryActivitiesImpl commands;
@@ -90,21 +97,29 @@ public class MoveRegistryActivitiesImpl implements MoveRegistryActivities {
 
     @Override
     public void awaitProxies(String cluster, long version, long stampedAtMillis) {
+        long giveUpAt = clock.millis() + ATTEMPT_BUDGET.toMillis();
         try {
-            Cluster first = ProxyBarrier.await(registry, cluster, version, PROXY_WAIT, clock);
+            ProxyBarrier.await(registry, cluster, version, PROXY_WAIT, clock);
             while (true) {
                 long now = clock.millis();
-                Cluster c = first;
+                Cluster c = cluster(cluster);
                 List<Proxy> unsettled = c.proxies().stream()
                         .filter(p -> p.servedVersion() > 0 && p.servedVersion() < version)
                         .filter(p -> c.policy().proxyFencing() != ProxyFencing.STRICT)
-                        .filter(p -> now < Math.max(p.leaseEndMillis(), stampedAtMillis) + EVIDENCE_GRACE_MILLIS)
+                        .filter(p -> now < p.mayServeOldMapUntil(stampedAtMillis, EVIDENCE_GRACE_MILLIS))
                         .toList();
                 if (unsettled.isEmpty()) {
                     return;
                 }
-                Thread.sleep(20);
-                first = cluster(cluster);
+                if (now >= giveUpAt) {
+                    // retried by the activity's policy (the commit is idempotent; the source stays fenced)
+                    throw ApplicationFailure.newFailure("still waiting for " + unsettled.stream()
+                            .map(p -> p.logId() + " (silent, version " + p.servedVersion() + "; its nutcracker may serve"
+                                    + " the old map for another " + (p.mayServeOldMapUntil(stampedAtMillis,
+                                            EVIDENCE_GRACE_MILLIS) - now) + " ms)").toList()
+                            + ": the source stays fenced until they cannot route the moved slots to it", FAILURE_PROXIES_SILENT);
+                }
+                Thread.sleep(Math.min(200, Math.max(20, giveUpAt - now)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

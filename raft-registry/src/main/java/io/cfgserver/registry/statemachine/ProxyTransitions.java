@@ -85,9 +85,16 @@ final class ProxyTransitions {
         if (c.leaseEndMillis() < c.atMillis()) {
             throw invalid("lease end " + c.leaseEndMillis() + " is before the renewal time " + c.atMillis());
         }
+        if (c.unattendedEndMillis() != 0 && c.unattendedEndMillis() < c.leaseEndMillis()) {
+            throw invalid("unattended end " + c.unattendedEndMillis() + " is before the lease end " + c.leaseEndMillis());
+        }
+        if (c.evidenceVouchMillis() < 0) {
+            throw invalid("evidenceVouchMillis must be >= 0");
+        }
         Proxy next = proxy.withAck(c.servedVersion(),
                 c.servedVersion() != proxy.servedVersion() ? c.atMillis() : proxy.lastAckMillis(),
-                Math.max(proxy.leaseEndMillis(), c.leaseEndMillis()));
+                Math.max(proxy.leaseEndMillis(), c.leaseEndMillis()))
+                .withUnattended(c.unattendedEndMillis(), c.evidenceVouchMillis());
         RegistryState s2 = s.withCluster(cluster.mapProxy(proxy.id(), p -> next));
         if (c.servedVersion() != proxy.servedVersion()) {
             s2 = s2.withEvent(cluster.name(), c.atMillis(), "+proxy-ack", proxy.logId(), "version " + c.servedVersion());

@@ -35,6 +35,7 @@ import io.cfgserver.registry.topology.FailoverState;
 import io.cfgserver.registry.topology.Group;
 import io.cfgserver.registry.topology.JobState;
 import io.cfgserver.registry.topology.Policy;
+import io.cfgserver.registry.topology.Proxy;
 import io.cfgserver.registry.topology.ProxyFencing;
 import io.cfgserver.registry.topology.RegistryState;
 import io.cfgserver.registry.topology.SlotRange;
@@ -264,6 +265,46 @@ class TransitionsTest {
         rejects(s, new RenewLease("demo", "p1", 2, T + 5000, T), RejectCode.INVALID, "is at version 1");
         rejects(s, new RenewLease("demo", "p1", 1, T - 1, T), RejectCode.INVALID, "before the renewal");
         rejects(s, new RenewLease("demo", "p9", 1, T + 1, T), RejectCode.NOT_FOUND, "not in");
+    }
+
+    @Test
+    void aRenewalRecordsHowLongItsNutcrackerMayServeUnattended() {
+        RegistryState s = ok(demo(), new RenewLease("demo", "p1", 1, T + 3000, T, T + 30_000, 6000));
+        var p = s.cluster("demo").orElseThrow().proxy("p1").orElseThrow();
+        assertThat(p.unattendedEndMillis()).isEqualTo(T + 30_000);
+        assertThat(p.evidenceVouchMillis()).isEqualTo(6000);
+        // an agent restarted with a shorter unattendedMillis: the earlier vouch still stands
+        RegistryState s2 = ok(s, new RenewLease("demo", "p1", 1, T + 4000, T + 1000, T + 11_000, 4000));
+        var p2 = s2.cluster("demo").orElseThrow().proxy("p1").orElseThrow();
+        assertThat(p2.unattendedEndMillis()).isEqualTo(T + 30_000);
+        assertThat(p2.evidenceVouchMillis()).isEqualTo(4000);
+        // a renewal that does not say (an older agent) keeps what is known
+        RegistryState s3 = ok(s2, new RenewLease("demo", "p1", 1, T + 5000, T + 2000));
+        assertThat(s3.cluster("demo").orElseThrow().proxy("p1").orElseThrow().unattendedEndMillis()).isEqualTo(T + 30_000);
+        rejects(s, new RenewLease("demo", "p1", 1, T + 3000, T, T + 2000, 6000), RejectCode.INVALID, "before the lease end");
+        rejects(s, new RenewLease("demo", "p1", 1, T + 3000, T, T + 30_000, -1), RejectCode.INVALID, "evidenceVouchMillis");
+    }
+
+    @Test
+    void aSilentProxyMayServeItsOldMapUntilTheLatestOfItsVouches() {
+        long stamp = T + 100_000;
+        // died right after a renewal, long before the stamp: the renewal's vouch has run out; a living
+        // agent would have fenced by the stamp + grace
+        Proxy longDead = new Proxy("p1", Address.parse("127.0.0.1:22121"), 1, T, T + 3000, Map.of(), 0, T + 30_000, 6000);
+        assertThat(longDead.mayServeOldMapUntil(stamp, 3000)).isEqualTo(stamp + 6000);
+        // died just before the stamp: its renewal's vouch is the latest
+        Proxy justDead = new Proxy("p1", Address.parse("127.0.0.1:22121"), 1, stamp - 1000, stamp + 2000, Map.of(), 0,
+                stamp + 29_000, 6000);
+        assertThat(justDead.mayServeOldMapUntil(stamp, 3000)).isEqualTo(stamp + 29_000);
+        // lease still running past the stamp, short vouches: the lease end + grace is the latest
+        Proxy live = new Proxy("p1", Address.parse("127.0.0.1:22121"), 1, stamp - 500, stamp + 2500, Map.of(), 0,
+                stamp + 2600, 1000);
+        assertThat(live.mayServeOldMapUntil(stamp, 3000)).isEqualTo(stamp + 5500);
+        // an agent that never said: the default unattendedMillis, both for its renewal and its rounds
+        Proxy unknown = new Proxy("p1", Address.parse("127.0.0.1:22121"), 1, T, T + 3000);
+        assertThat(unknown.mayServeOldMapUntil(stamp, 3000)).isEqualTo(stamp + Proxy.DEFAULT_UNATTENDED_MILLIS);
+        assertThat(Proxy.evidenceVouchMillis(3000, 30_000)).isEqualTo(6000);
+        assertThat(Proxy.evidenceVouchMillis(3000, 4000)).isEqualTo(4000);
     }
 
     static Group g1(RegistryState s) {

@@ -106,7 +106,7 @@ public final class ProxyAgent implements AutoCloseable {
             long sentAt = System.currentTimeMillis();
             try {
                 Renewal r = registry.renew(config.cluster, config.proxyId, servedVersion, config.leaseMillis,
-                        Duration.ofMillis(renewEveryMillis));
+                        config.unattendedMillis, Duration.ofMillis(renewEveryMillis));
                 leaseEndMillis = sentAt + config.leaseMillis;
                 counters.renewals.incrementAndGet();
                 if (pendingRecord != null) {
@@ -119,7 +119,7 @@ public final class ProxyAgent implements AutoCloseable {
                     LOG.info("proxy fencing of cluster-[{}] is {}", config.cluster, r.fencing().wire());
                     fencing = r.fencing();
                 }
-                vouch(sentAt);
+                vouch(sentAt, false);
                 if (fenced) {
                     fenced = false;
                     LOG.info("-fenced {} lease renewed through {}", id, registry.currentPeer());
@@ -198,12 +198,16 @@ public final class ProxyAgent implements AutoCloseable {
     /**
      * Tells the watchdog how long nutcracker may run from {@code at} on without another word from this
      * agent: the lease under strict fencing (the registry counts the proxy stopped when the lease ends),
-     * {@code unattendedMillis} under per-group fencing (long enough for a restarted agent to adopt it).
+     * {@code unattendedMillis} under per-group fencing (long enough for a restarted agent to adopt it;
+     * the registry was told with the renewal), and after a round of data-plane checks while the registry
+     * is unreachable ({@code evidenceRound}) only {@link Proxy#evidenceVouchMillis}: the registry does
+     * not hear of that round, and a slot move's cut-over counts on it ending soon after a stamp changed.
      */
-    private void vouch(long at) throws IOException {
+    private void vouch(long at, boolean afterEvidence) throws IOException {
         long stopAt = switch (fencing) {
             case STRICT -> at + config.leaseMillis;
-            case PER_GROUP -> at + config.unattendedMillis;
+            case PER_GROUP -> at + (afterEvidence ? Proxy.evidenceVouchMillis(config.leaseMillis, config.unattendedMillis)
+                    : config.unattendedMillis);
             case OFF -> at + FOREVER_MILLIS;
         };
         nutcracker.writeLease(stopAt);
@@ -223,7 +227,7 @@ public final class ProxyAgent implements AutoCloseable {
                     startUnmanaged(map, Map.of());
                 }
                 if (now - lastVouchMillis > renewEveryMillis) {
-                    vouch(now);
+                    vouch(now, false);
                 }
             }
             case PER_GROUP -> {
@@ -301,7 +305,7 @@ public final class ProxyAgent implements AutoCloseable {
         }
         fencedGroups = next;
         recordStatus();
-        vouch(startedAt);
+        vouch(startedAt, true);
     }
 
     /** Starts nutcracker on {@code m} with {@code fenced} routed to the fence; false when it did not start. */

@@ -81,10 +81,11 @@ final class RegistryHttp {
         current = (current + 1) % peers.size();
     }
 
-    Renewal renew(String cluster, String proxy, long servedVersion, long leaseMillis, Duration timeout) {
+    Renewal renew(String cluster, String proxy, long servedVersion, long leaseMillis, long unattendedMillis,
+            Duration timeout) {
         JsonNode view = send("POST", "/v1/clusters/" + enc(cluster) + "/proxies/" + enc(proxy) + "/lease",
                 Json.mapper().createObjectNode().put("servedVersion", servedVersion).put("leaseMillis", leaseMillis)
-                        .toString(), timeout);
+                        .put("unattendedMillis", unattendedMillis).toString(), timeout);
         long served = view.at("/proxy/servedVersion").asLong();
         ProxyFencing fencing = null;
         try {

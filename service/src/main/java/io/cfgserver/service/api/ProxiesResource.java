@@ -55,8 +55,11 @@ public class ProxiesResource {
         }
     }
 
-    /** {@code POST .../lease}: the agent's renewal and ack. */
-    public record LeaseBody(Long servedVersion, Long leaseMillis) {
+    /**
+     * {@code POST .../lease}: the agent's renewal and ack; {@code unattendedMillis} (optional, as the
+     * agent's setting) is how long its nutcracker serves on after this renewal should the agent die.
+     */
+    public record LeaseBody(Long servedVersion, Long leaseMillis, Long unattendedMillis) {
     }
 
     @GET
@@ -108,11 +111,17 @@ public class ProxiesResource {
         if (body.leaseMillis() == null || body.leaseMillis() < 100 || body.leaseMillis() > 600_000) {
             throw ApiError.invalid("leaseMillis must be between 100 and 600000");
         }
+        Long unattended = body.unattendedMillis();
+        if (unattended != null && (unattended < body.leaseMillis() || unattended > 3_600_000)) {
+            throw ApiError.invalid("unattendedMillis must be between leaseMillis (" + body.leaseMillis() + ") and 3600000");
+        }
         long now = clock.millis();
         // the ack counts for ProxyBarrier on this peer as soon as it arrives (see ProxyBarrier.await)
         registry.readLocal().cluster(name).filter(c -> c.proxy(id).isPresent() && body.servedVersion() <= c.version())
                 .ifPresent(c -> registry.noteAck(name, c.createdMillis(), id, body.servedVersion()));
-        registry.submit(new RenewLease(name, id, body.servedVersion(), now + body.leaseMillis(), now));
+        registry.submit(unattended == null ? new RenewLease(name, id, body.servedVersion(), now + body.leaseMillis(), now)
+                : new RenewLease(name, id, body.servedVersion(), now + body.leaseMillis(), now, now + unattended,
+                        Proxy.evidenceVouchMillis(body.leaseMillis(), unattended)));
         Cluster c = Reads.cluster(registry.readLocal(), name);
         Proxy p = c.proxy(id).orElseThrow(() -> ApiError.notFound("proxy-[" + id + "] is not in " + c.logId()));
         if (response != null) {

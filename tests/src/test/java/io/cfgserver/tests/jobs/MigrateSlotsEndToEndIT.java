@@ -478,4 +478,55 @@ class MigrateSlotsEndToEndIT {
         assertThat(events).contains("-migration-abort-source-changed");
         assertModelHolds();
     }
+
+    /**
+     * The proxy's agent is killed -9 during the copy: its nutcracker goes on serving the old map under
+     * its watchdog for the agent's {@code unattendedMillis} (30 s here, the default) after its last
+     * renewal, routing the moving slots to the source. The cut-over must keep the source fenced until
+     * that nutcracker can no longer route them there: lifted at the lease end plus one evidence round
+     * (as before the fix), the old map's writes to moved slots were acknowledged by the source and then
+     * deleted by the clean-up, or left there unreadable through the new map. The copy waits before
+     * its hold until that nutcracker's vouch runs out (phase {@code proxy-wait}), so that the source's
+     * writes are refused for a round's vouch (2 leases), not for the rest of {@code unattendedMillis}.
+     */
+    @Test
+    @Order(10)
+    void aMoveWhileTheProxysAgentIsDeadLosesNothing() throws Exception {
+        JsonNode first = cluster().path("slots").get(0);
+        int from = first.path("from").asInt();
+        int to = from + 127;
+        String sourceGroup = first.path("group").asText();
+        String targetGroup = sourceGroup.equals("g1") ? "g2" : "g1";
+        RedisProcess source = master(sourceGroup);
+        RedisProcess target = master(targetGroup);
+        String id;
+        long killedAt;
+        try (DataModel.Writer w = MODEL.writer("127.0.0.1", proxyPort, 10)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.get() > 500);
+            id = startMove(Map.of("from", from, "to", to, "target", targetGroup, "maxKeysPerSecond", SLOW));
+            awaitCopying(id, target, from, to);
+            agent.kill9();
+            killedAt = System.currentTimeMillis();
+            long acked = w.acked.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.get() > acked + 100); // nutcracker serves on
+            // the copy waits before its hold until that nutcracker's vouch has run out, writes going on
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    job(id).at("/activities/0/heartbeat/phase").asText().equals("proxy-wait"));
+            awaitJob(id, "SUCCEEDED");
+            long doneAt = System.currentTimeMillis();
+            // the nutcracker left behind stops at its watchdog's deadline; a new agent takes over
+            await().atMost(Duration.ofSeconds(45)).until(() -> agent.nutcracker().isEmpty());
+            agent.start();
+            long version = cluster().path("version").asLong();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(http.get(url("/v1/clusters/" + CLUSTER
+                    + "/proxies")).expect(200).json().get(0).at("/proxy/servedVersion").asLong()).isEqualTo(version));
+            long at = w.acked.get();
+            await().atMost(Duration.ofSeconds(20)).until(() -> w.acked.get() > at + 500);
+            w.close();
+            System.out.printf("migrate-slots e2e (agent killed -9 during the copy): job done %d ms after the kill; %s; %s%n",
+                    doneAt - killedAt, w, job(id).at("/job/message").asText());
+        }
+        assertModelHolds();
+        assertMoved(source, target, from, to, targetGroup);
+    }
 }

@@ -76,7 +76,7 @@ public final class ChaosSoak {
     /** A proxy may lag behind a committed version for its lease plus this (sampling, a nutcracker restart). */
     static final long LAG_SLACK_MILLIS = 2000;
     static final List<String> FAULT_KINDS = List.of("master-kill", "leader-kill", "worker-kill", "partition",
-            "proxy-restart", "agent-restart", "temporal-restart");
+            "proxy-restart", "agent-restart", "agent-kill", "temporal-restart");
     static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED");
 
     private final double minutes;
@@ -435,6 +435,7 @@ public final class ChaosSoak {
                     case "worker-kill" -> peerKill(false, target);
                     case "proxy-restart" -> proxyRestart(target, true);
                     case "agent-restart" -> proxyRestart(target, false);
+                    case "agent-kill" -> agentKill(target);
                     case "temporal-restart" -> temporalRestart(target);
                     default -> throw new IllegalStateException(kind);
                 };
@@ -595,6 +596,23 @@ public final class ChaosSoak {
         f.agent.start();
         awaitTrue("proxy " + target[0] + " back", Duration.ofSeconds(60), () -> pings(f));
         return "serving again after " + (System.currentTimeMillis() - t) + " ms";
+    }
+
+    /**
+     * kill -9 of an agent, dead for 5–25 s (its nutcracker serves its last map under the watchdog, and
+     * slot moves meanwhile must wait for it), then a new agent that adopts that nutcracker or, past its
+     * watchdog's deadline, starts one.
+     */
+    private String agentKill(String[] target) {
+        Fleet f = new ArrayList<>(fleets.values()).get(rnd.nextInt(fleets.size()));
+        target[0] = f.name + "/p1 " + f.proxyIp + ":" + f.proxyPort;
+        long dead = 5000 + rnd.nextInt(20_000);
+        f.agent.kill9();
+        sleepQuietly(dead);
+        long t = System.currentTimeMillis();
+        f.agent.start();
+        awaitTrue("proxy " + target[0] + " back", Duration.ofSeconds(60), () -> pings(f));
+        return "agent dead " + dead + " ms; serving again " + (System.currentTimeMillis() - t) + " ms after its restart";
     }
 
     private String temporalRestart(String[] target) {
