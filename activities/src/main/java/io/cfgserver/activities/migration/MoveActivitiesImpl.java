@@ -159,7 +159,6 @@ public class MoveActivitiesImpl implements MoveActivities {
         }
     }
 
-    /** Re-copies the keys dirty now; returns how many. */
     /**
      * While a proxy whose agent went silent may still serve its last map (a dead agent's nutcracker
      * serves on for its {@code unattendedMillis}), a hold would last until then: the cut-over keeps the
@@ -193,6 +192,7 @@ public class MoveActivitiesImpl implements MoveActivities {
         }
     }
 
+    /** Re-copies the keys dirty now; returns how many. */
     private static int copyDirty(ChangeCapture capture, SlotCopier copier, MoveSpec spec, Meter meter) {
         List<byte[]> dirty = capture.drainDirty(Integer.MAX_VALUE);
         for (int i = 0; i < dirty.size(); i += spec.keysPerBatch()) {

@@ -91,10 +91,13 @@ final class ProxyTransitions {
         if (c.evidenceVouchMillis() < 0) {
             throw invalid("evidenceVouchMillis must be >= 0");
         }
+        // an agent that does not say (an older one) vouches the default unattendedMillis, also after its rounds
+        boolean says = c.unattendedEndMillis() != 0;
         Proxy next = proxy.withAck(c.servedVersion(),
                 c.servedVersion() != proxy.servedVersion() ? c.atMillis() : proxy.lastAckMillis(),
                 Math.max(proxy.leaseEndMillis(), c.leaseEndMillis()))
-                .withUnattended(c.unattendedEndMillis(), c.evidenceVouchMillis());
+                .withUnattended(says ? c.unattendedEndMillis() : c.leaseEndMillis() + Proxy.DEFAULT_UNATTENDED_MILLIS,
+                        says ? c.evidenceVouchMillis() : Proxy.DEFAULT_UNATTENDED_MILLIS);
         RegistryState s2 = s.withCluster(cluster.mapProxy(proxy.id(), p -> next));
         if (c.servedVersion() != proxy.servedVersion()) {
             s2 = s2.withEvent(cluster.name(), c.atMillis(), "+proxy-ack", proxy.logId(), "version " + c.servedVersion());

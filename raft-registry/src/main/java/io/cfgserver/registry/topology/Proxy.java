@@ -84,7 +84,7 @@ public record Proxy(String id, Address listen, long servedVersion, long lastAckM
     /** The unattended end and round vouch a renewal brought (an end never moves back: an earlier vouch may stand). */
     public Proxy withUnattended(long unattendedEnd, long evidenceVouch) {
         return new Proxy(id, listen, servedVersion, lastAckMillis, leaseEndMillis, nutcracker, configVersion,
-                Math.max(unattendedEndMillis, unattendedEnd), evidenceVouch > 0 ? evidenceVouch : evidenceVouchMillis);
+                Math.max(unattendedEndMillis, unattendedEnd), evidenceVouch);
     }
 
     public Proxy withSettings(Map<String, String> value, long fromConfigVersion) {

@@ -278,9 +278,11 @@ class TransitionsTest {
         var p2 = s2.cluster("demo").orElseThrow().proxy("p1").orElseThrow();
         assertThat(p2.unattendedEndMillis()).isEqualTo(T + 30_000);
         assertThat(p2.evidenceVouchMillis()).isEqualTo(4000);
-        // a renewal that does not say (an older agent) keeps what is known
+        // a renewal that does not say (an older agent): the agent's default, for its renewal and its rounds
         RegistryState s3 = ok(s2, new RenewLease("demo", "p1", 1, T + 5000, T + 2000));
-        assertThat(s3.cluster("demo").orElseThrow().proxy("p1").orElseThrow().unattendedEndMillis()).isEqualTo(T + 30_000);
+        var p3 = s3.cluster("demo").orElseThrow().proxy("p1").orElseThrow();
+        assertThat(p3.unattendedEndMillis()).isEqualTo(T + 5000 + Proxy.DEFAULT_UNATTENDED_MILLIS);
+        assertThat(p3.evidenceVouchMillis()).isEqualTo(Proxy.DEFAULT_UNATTENDED_MILLIS);
         rejects(s, new RenewLease("demo", "p1", 1, T + 3000, T, T + 2000, 6000), RejectCode.INVALID, "before the lease end");
         rejects(s, new RenewLease("demo", "p1", 1, T + 3000, T, T + 30_000, -1), RejectCode.INVALID, "evidenceVouchMillis");
     }

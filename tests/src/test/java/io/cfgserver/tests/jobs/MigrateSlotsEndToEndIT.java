@@ -151,6 +151,12 @@ class MigrateSlotsEndToEndIT {
                 && !keysIn(target, from, to).isEmpty());
     }
 
+    static long dbSize(RedisProcess r) {
+        try (Jedis j = r.jedis()) {
+            return j.dbSize();
+        }
+    }
+
     static List<String> keysIn(RedisProcess r, int from, int to) {
         List<String> out = new ArrayList<>();
         try (Jedis j = r.jedis()) {
@@ -492,23 +498,37 @@ class MigrateSlotsEndToEndIT {
     @Test
     @Order(10)
     void aMoveWhileTheProxysAgentIsDeadLosesNothing() throws Exception {
-        JsonNode first = cluster().path("slots").get(0);
-        int from = first.path("from").asInt();
-        int to = from + 127;
-        String sourceGroup = first.path("group").asText();
+        // the group with the most keys (a flush in an earlier test may have emptied the other), its first range
+        String sourceGroup = Long.compare(dbSize(master("g1")), dbSize(master("g2"))) >= 0 ? "g1" : "g2";
         String targetGroup = sourceGroup.equals("g1") ? "g2" : "g1";
+        JsonNode first = null;
+        for (JsonNode range : cluster().path("slots")) {
+            if (range.path("group").asText().equals(sourceGroup)) {
+                first = range;
+                break;
+            }
+        }
+        assertThat(first).as("a range of %s", sourceGroup).isNotNull();
+        int from = first.path("from").asInt();
+        int to = Math.min(first.path("to").asInt(), from + 127);
         RedisProcess source = master(sourceGroup);
         RedisProcess target = master(targetGroup);
+        int keys = keysIn(source, from, to).size();
+        assertThat(keys).as("keys of %d..%d on %s", from, to, sourceGroup).isGreaterThan(1000);
         String id;
         long killedAt;
         try (DataModel.Writer w = MODEL.writer("127.0.0.1", proxyPort, 10)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.get() > 500);
-            id = startMove(Map.of("from", from, "to", to, "target", targetGroup, "maxKeysPerSecond", SLOW));
+            // a copy of about 15 s: the agent is dead and its lease over while it still runs
+            id = startMove(Map.of("from", from, "to", to, "target", targetGroup, "maxKeysPerSecond", Math.max(50, keys / 15)));
             awaitCopying(id, target, from, to);
             agent.kill9();
             killedAt = System.currentTimeMillis();
             long acked = w.acked.get();
             await().atMost(Duration.ofSeconds(10)).until(() -> w.acked.get() > acked + 100); // nutcracker serves on
+            await().atMost(Duration.ofSeconds(10)).until(() -> http.get(url("/v1/clusters/" + CLUSTER + "/proxies"))
+                    .expect(200).json().get(0).path("standing").asText().equals("UNMANAGED"));
+            assertThat(job(id).at("/progress/step").asText()).as("the copy outlived the lease").isEqualTo("copy");
             // the copy waits before its hold until that nutcracker's vouch has run out, writes going on
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
                     job(id).at("/activities/0/heartbeat/phase").asText().equals("proxy-wait"));
