@@ -22,8 +22,8 @@ import redis.clients.jedis.resps.ScanResult;
 public class MoveActivitiesImpl implements MoveActivities {
     private static final Logger log = LoggerFactory.getLogger(MoveActivitiesImpl.class);
     private static final int MAX_ROUNDS = 50;
-    /** The longest wait before the hold for silent proxies; a longer one is spent under the hold by the cut-over. */
-    static final Duration MAX_PROXY_WAIT = Duration.ofMinutes(5);
+    /** The longest wait before the hold for silent proxies to come back (agent restarts take seconds). */
+    static final Duration MAX_PROXY_WAIT = Duration.ofSeconds(60);
     private final int timeoutMillis;
     private final SourceFence fence;
     private final ProxyGate proxies;
@@ -160,32 +160,35 @@ public class MoveActivitiesImpl implements MoveActivities {
     }
 
     /**
-     * While a proxy whose agent went silent may still serve its last map (a dead agent's nutcracker
-     * serves on for its {@code unattendedMillis}), a hold would last until then: the cut-over keeps the
-     * source fenced until no proxy can route the moved slots to it. So wait here instead, at most
-     * {@link #MAX_PROXY_WAIT}, copying what changes meanwhile; writes go on.
+     * While a proxy is silent (its agent dead, or cut off from the registry: nothing tells which), a
+     * hold would last until it surely cannot route the moved slots to the source — its
+     * {@code unattendedMillis} past the stamp (the cut-over's wait). So wait here for it to come back,
+     * at most {@link #MAX_PROXY_WAIT}, copying what changes meanwhile; writes go on. A proxy that stays
+     * silent (a host that is gone: remove it from the cluster) then costs the hold that wait.
      */
     private void awaitSilentProxies(ChangeCapture capture, SlotCopier copier, MoveSpec spec, Meter meter, String cursor)
             throws InterruptedException {
         long giveUpAt = System.currentTimeMillis() + MAX_PROXY_WAIT.toMillis();
         long waitedFrom = 0;
         while (true) {
-            long until = proxies.silentProxiesServeUntil(spec.cluster());
+            List<String> silent = proxies.silentProxies(spec.cluster());
             long now = System.currentTimeMillis();
-            if (until <= now || now >= giveUpAt) {
+            if (silent.isEmpty() || now >= giveUpAt) {
                 if (waitedFrom > 0) {
                     log.info("migration-[{}] waited {} ms before the hold for silent proxies{}", spec.job(), now - waitedFrom,
-                            until > now ? "; holding anyway, the cut-over waits the remaining " + (until - now) + " ms" : "");
+                            silent.isEmpty() ? "" : "; still silent: " + silent + " — holding anyway, the cut-over keeps"
+                                    + " the source fenced until they cannot route the moved slots to it (remove a proxy"
+                                    + " that is gone from the cluster)");
                 }
                 return;
             }
             if (waitedFrom == 0) {
                 waitedFrom = now;
-                log.info("migration-[{}] a proxy of cluster-[{}] is silent and may serve its last map for another {} ms:"
-                        + " waiting before the hold, so the source's writes are not refused that long", spec.job(),
-                        spec.cluster(), until - now);
+                log.info("migration-[{}] {} silent: waiting up to {} s before the hold for them to come back, so the"
+                        + " source's writes are not refused while they might still serve the old map", spec.job(), silent,
+                        MAX_PROXY_WAIT.toSeconds());
             }
-            Thread.sleep(Math.max(1, Math.min(1000, until - now)));
+            Thread.sleep(500);
             copyDirty(capture, copier, spec, meter);
             check(capture, spec);
             heartbeat(meter.progress("proxy-wait", capture, copier, cursor, false));

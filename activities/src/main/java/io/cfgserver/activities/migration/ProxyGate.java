@@ -1,16 +1,20 @@
 package io.cfgserver.activities.migration;
 
+import java.util.List;
+
 /**
- * Asked by the copy before it takes the hold: until when may a proxy whose agent has gone silent
- * still serve the map of its last renewal (its watchdog's deadline as the registry knows it)? A hold
- * taken before then would keep the source's writes refused until then (the cut-over waits for such a
- * proxy, {@code MoveRegistryActivities.awaitProxies}); waiting before the hold costs nothing but time.
+ * Asked by the copy before it takes the hold: which proxies of the cluster are silent (their lease
+ * ended, their agent dead or cut off from the registry) and may still serve their last map? While one
+ * is, a hold would last until it surely cannot route the moved slots to the source — its
+ * {@code unattendedMillis} past the stamp, 30 s by default (the cut-over's wait,
+ * {@code MoveRegistryActivities.awaitProxies}); waiting before the hold for it to come back costs
+ * nothing but time.
  */
 @FunctionalInterface
 public interface ProxyGate {
     /** Never waits (no registry at hand). */
-    ProxyGate NONE = cluster -> 0;
+    ProxyGate NONE = cluster -> List.of();
 
-    /** Epoch ms until which some silent proxy of {@code cluster} may serve on its last renewal's vouch; 0 when none. */
-    long silentProxiesServeUntil(String cluster);
+    /** The silent proxies of {@code cluster}, each named with how long it has been silent; empty when none. */
+    List<String> silentProxies(String cluster);
 }

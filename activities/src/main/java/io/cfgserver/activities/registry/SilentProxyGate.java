@@ -3,9 +3,9 @@ package io.cfgserver.activities.registry;
 import io.cfgserver.activities.migration.ProxyGate;
 import io.cfgserver.registry.client.RegistryClient;
 import io.cfgserver.registry.topology.Cluster;
-import io.cfgserver.registry.topology.Proxy;
 import io.cfgserver.registry.topology.ProxyFencing;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * {@link ProxyGate} from this peer's applied state: proxies that served a map and whose lease has
@@ -26,13 +26,13 @@ public final class SilentProxyGate implements ProxyGate {
     }
 
     @Override
-    public long silentProxiesServeUntil(String cluster) {
+    public List<String> silentProxies(String cluster) {
         Cluster c = registry.readLocal().cluster(cluster).orElse(null);
         if (c == null || c.policy().proxyFencing() == ProxyFencing.STRICT) {
-            return 0;
+            return List.of();
         }
         long now = clock.millis();
         return c.proxies().stream().filter(p -> p.servedVersion() > 0 && p.leaseEndMillis() <= now)
-                .mapToLong(Proxy::renewalVouchEndMillis).max().orElse(0);
+                .map(p -> p.logId() + " (silent for " + (now - p.leaseEndMillis()) + " ms)").toList();
     }
 }

@@ -38,13 +38,14 @@ public record Proxy(String id, Address listen, long servedVersion, long lastAckM
 
     /**
      * How long one round of data-plane checks vouches for nutcracker while the agent cannot reach the
-     * registry (per-group fencing): two leases, at most {@code unattendedMillis}. Short on purpose: a
-     * round vouches only for the fencing stamps it read, so a dead agent's last round must stop
-     * vouching soon after a stamp changes (docs/agent.md, "Static stability"). Agent and registry both
-     * use this.
+     * registry (per-group fencing): {@code unattendedMillis}, as a renewal does, so that an agent
+     * restarted while the registry is gone can adopt the nutcracker its predecessor left
+     * (StaticStabilityIT). The registry never hears of these rounds, so a slot move's cut-over waits
+     * this long past its stamp for a silent proxy ({@link #mayServeOldMapUntil}). Agent and registry
+     * both use this. (Two leases were tried: a restarted agent then lost the adoption race.)
      */
     public static long evidenceVouchMillis(long leaseMillis, long unattendedMillis) {
-        return Math.min(unattendedMillis, 2 * leaseMillis);
+        return unattendedMillis;
     }
 
     /** Until when its nutcracker may serve on the vouch of its last renewal, should the agent be dead. */

@@ -119,7 +119,7 @@ public final class ProxyAgent implements AutoCloseable {
                     LOG.info("proxy fencing of cluster-[{}] is {}", config.cluster, r.fencing().wire());
                     fencing = r.fencing();
                 }
-                vouch(sentAt, false);
+                vouch(sentAt);
                 if (fenced) {
                     fenced = false;
                     LOG.info("-fenced {} lease renewed through {}", id, registry.currentPeer());
@@ -198,16 +198,14 @@ public final class ProxyAgent implements AutoCloseable {
     /**
      * Tells the watchdog how long nutcracker may run from {@code at} on without another word from this
      * agent: the lease under strict fencing (the registry counts the proxy stopped when the lease ends),
-     * {@code unattendedMillis} under per-group fencing (long enough for a restarted agent to adopt it;
-     * the registry was told with the renewal), and after a round of data-plane checks while the registry
-     * is unreachable ({@code evidenceRound}) only {@link Proxy#evidenceVouchMillis}: the registry does
-     * not hear of that round, and a slot move's cut-over counts on it ending soon after a stamp changed.
+     * {@code unattendedMillis} under per-group fencing, after a renewal (the registry was told) as after
+     * a round of data-plane checks (long enough for a restarted agent to adopt nutcracker while the
+     * registry is gone; a slot move's cut-over waits that long past its stamp for a silent proxy).
      */
-    private void vouch(long at, boolean afterEvidence) throws IOException {
+    private void vouch(long at) throws IOException {
         long stopAt = switch (fencing) {
             case STRICT -> at + config.leaseMillis;
-            case PER_GROUP -> at + (afterEvidence ? Proxy.evidenceVouchMillis(config.leaseMillis, config.unattendedMillis)
-                    : config.unattendedMillis);
+            case PER_GROUP -> at + config.unattendedMillis;
             case OFF -> at + FOREVER_MILLIS;
         };
         nutcracker.writeLease(stopAt);
@@ -227,7 +225,7 @@ public final class ProxyAgent implements AutoCloseable {
                     startUnmanaged(map, Map.of());
                 }
                 if (now - lastVouchMillis > renewEveryMillis) {
-                    vouch(now, false);
+                    vouch(now);
                 }
             }
             case PER_GROUP -> {
@@ -305,7 +303,7 @@ public final class ProxyAgent implements AutoCloseable {
         }
         fencedGroups = next;
         recordStatus();
-        vouch(startedAt, true);
+        vouch(startedAt);
     }
 
     /** Starts nutcracker on {@code m} with {@code fenced} routed to the fence; false when it did not start. */

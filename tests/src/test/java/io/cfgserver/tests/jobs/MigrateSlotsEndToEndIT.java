@@ -491,9 +491,9 @@ class MigrateSlotsEndToEndIT {
      * renewal, routing the moving slots to the source. The cut-over must keep the source fenced until
      * that nutcracker can no longer route them there: lifted at the lease end plus one evidence round
      * (as before the fix), the old map's writes to moved slots were acknowledged by the source and then
-     * deleted by the clean-up, or left there unreadable through the new map. The copy waits before
-     * its hold until that nutcracker's vouch runs out (phase {@code proxy-wait}), so that the source's
-     * writes are refused for a round's vouch (2 leases), not for the rest of {@code unattendedMillis}.
+     * deleted by the clean-up, or left there unreadable through the new map. The copy first waits
+     * (phase {@code proxy-wait}, up to 60 s) for the silent proxy to come back; here it never does, so
+     * the hold then lasts until that proxy's {@code unattendedMillis} past the stamp.
      */
     @Test
     @Order(10)
@@ -529,7 +529,7 @@ class MigrateSlotsEndToEndIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> http.get(url("/v1/clusters/" + CLUSTER + "/proxies"))
                     .expect(200).json().get(0).path("standing").asText().equals("UNMANAGED"));
             assertThat(job(id).at("/progress/step").asText()).as("the copy outlived the lease").isEqualTo("copy");
-            // the copy waits before its hold until that nutcracker's vouch has run out, writes going on
+            // the copy waits before its hold for the silent proxy to come back, writes going on
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
                     job(id).at("/activities/0/heartbeat/phase").asText().equals("proxy-wait"));
             awaitJob(id, "SUCCEEDED");
